@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using RosterSync.Domain.Model;
+
+namespace RosterSync.Domain.Persistence.Configurations;
+
+internal static class SourceLinkIndexes
+{
+    /// <summary>A source link identifies at most one record of a kind per district (SPEC §2).</summary>
+    public static void HasSourceLinkIndexes<T>(this EntityTypeBuilder<T> b) where T : class, ISourceLinked
+    {
+        b.HasIndex("DistrictId", nameof(ISourceLinked.OneRosterId)).IsUnique().HasFilter("one_roster_id IS NOT NULL");
+        b.HasIndex("DistrictId", nameof(ISourceLinked.CleverId)).IsUnique().HasFilter("clever_id IS NOT NULL");
+        b.HasIndex("DistrictId", nameof(ISourceLinked.ClassLinkId)).IsUnique().HasFilter("class_link_id IS NOT NULL");
+        b.HasIndex("DistrictId", nameof(ISourceLinked.SisId));
+    }
+}
+
+internal sealed class DistrictConfiguration : IEntityTypeConfiguration<District>
+{
+    public void Configure(EntityTypeBuilder<District> b) => b.Property(d => d.Name).HasMaxLength(200);
+}
+
+internal sealed class SchoolConfiguration : IEntityTypeConfiguration<School>
+{
+    public void Configure(EntityTypeBuilder<School> b)
+    {
+        b.HasOne<District>().WithMany().HasForeignKey(s => s.DistrictId);
+        b.HasSourceLinkIndexes();
+    }
+}
+
+internal sealed class PersonConfiguration : IEntityTypeConfiguration<Person>
+{
+    public void Configure(EntityTypeBuilder<Person> b)
+    {
+        b.HasOne<District>().WithMany().HasForeignKey(p => p.DistrictId);
+        b.HasIndex(p => new { p.DistrictId, p.NormalizedEmail }).IsUnique().HasFilter("normalized_email IS NOT NULL");
+        b.HasIndex(p => new { p.DistrictId, p.UpdatedAt, p.Id });
+        b.HasIndex(p => new { p.DistrictId, p.Id });
+        b.HasSourceLinkIndexes();
+    }
+}
+
+internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Membership>
+{
+    public void Configure(EntityTypeBuilder<Membership> b)
+    {
+        b.HasOne<Person>().WithMany().HasForeignKey(m => m.PersonId);
+        b.HasOne<School>().WithMany().HasForeignKey(m => m.SchoolId);
+        b.HasIndex(m => new { m.PersonId, m.SchoolId, m.Role }).IsUnique();
+        b.HasIndex(m => new { m.DistrictId, m.SchoolId });
+    }
+}
+
+internal sealed class GuardianLinkConfiguration : IEntityTypeConfiguration<GuardianLink>
+{
+    public void Configure(EntityTypeBuilder<GuardianLink> b)
+    {
+        b.HasOne<Person>().WithMany().HasForeignKey(g => g.GuardianId);
+        b.HasOne<Person>().WithMany().HasForeignKey(g => g.StudentId);
+        b.HasIndex(g => new { g.GuardianId, g.StudentId }).IsUnique();
+        b.HasIndex(g => g.StudentId);
+    }
+}
+
+internal sealed class ClassConfiguration : IEntityTypeConfiguration<Class>
+{
+    public void Configure(EntityTypeBuilder<Class> b)
+    {
+        b.HasOne<District>().WithMany().HasForeignKey(c => c.DistrictId);
+        b.HasOne<School>().WithMany().HasForeignKey(c => c.SchoolId);
+        b.HasIndex(c => new { c.DistrictId, c.Id });
+        b.HasSourceLinkIndexes();
+    }
+}
+
+internal sealed class EnrollmentConfiguration : IEntityTypeConfiguration<Enrollment>
+{
+    public void Configure(EntityTypeBuilder<Enrollment> b)
+    {
+        b.HasOne<Class>().WithMany().HasForeignKey(e => e.ClassId);
+        b.HasOne<Person>().WithMany().HasForeignKey(e => e.PersonId);
+        b.HasIndex(e => new { e.ClassId, e.PersonId, e.Role }).IsUnique();
+        b.HasIndex(e => e.PersonId);
+    }
+}
+
+internal sealed class AcademicSessionConfiguration : IEntityTypeConfiguration<AcademicSession>
+{
+    public void Configure(EntityTypeBuilder<AcademicSession> b) => b.HasSourceLinkIndexes();
+}
+
+internal sealed class CourseConfiguration : IEntityTypeConfiguration<Course>
+{
+    public void Configure(EntityTypeBuilder<Course> b) => b.HasSourceLinkIndexes();
+}
+
+internal sealed class SyncRunConfiguration : IEntityTypeConfiguration<SyncRun>
+{
+    public void Configure(EntityTypeBuilder<SyncRun> b)
+    {
+        b.HasOne<District>().WithMany().HasForeignKey(r => r.DistrictId);
+        b.Property(r => r.Counts).HasColumnType("jsonb").HasConversion(
+            c => JsonSerializer.Serialize(c, JsonSerializerOptions.Web),
+            s => JsonSerializer.Deserialize<RunCounts>(s, JsonSerializerOptions.Web) ?? new RunCounts());
+        // R25: one open run per district. The index makes the rule hold across Api replicas.
+        b.HasIndex(r => r.DistrictId).IsUnique().HasFilter("status IN ('queued', 'running', 'awaiting-approval')")
+            .HasDatabaseName("ux_sync_runs_one_open_per_district");
+        b.HasIndex(r => new { r.DistrictId, r.QueuedAt });
+        b.HasIndex(r => new { r.Status, r.PublishedAt });
+    }
+}
+
+internal sealed class RunChangeConfiguration : IEntityTypeConfiguration<RunChange>
+{
+    public void Configure(EntityTypeBuilder<RunChange> b)
+    {
+        b.HasOne<SyncRun>().WithMany().HasForeignKey(c => c.RunId);
+        b.HasIndex(c => new { c.RunId, c.Id });
+        b.HasIndex(c => new { c.DistrictId, c.RecordId });
+    }
+}
+
+internal sealed class RunIssueConfiguration : IEntityTypeConfiguration<RunIssue>
+{
+    public void Configure(EntityTypeBuilder<RunIssue> b)
+    {
+        b.HasOne<SyncRun>().WithMany().HasForeignKey(i => i.RunId);
+        b.HasIndex(i => new { i.RunId, i.Id });
+    }
+}
+
+internal sealed class SyncSettingsConfiguration : IEntityTypeConfiguration<SyncSettingsRow>
+{
+    public void Configure(EntityTypeBuilder<SyncSettingsRow> b)
+    {
+        b.HasKey(s => s.DistrictId);
+        b.HasOne<District>().WithMany().HasForeignKey(s => s.DistrictId);
+        b.Property(s => s.Settings).HasColumnType("jsonb").HasConversion(
+            s => JsonSerializer.Serialize(s, JsonSerializerOptions.Web),
+            s => JsonSerializer.Deserialize<SyncSettings>(s, JsonSerializerOptions.Web) ?? SyncSettings.Default);
+    }
+}
+
+internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
+{
+    public void Configure(EntityTypeBuilder<ApiKey> b)
+    {
+        b.HasOne<District>().WithMany().HasForeignKey(k => k.DistrictId);
+        b.HasIndex(k => k.KeyHash).IsUnique();
+    }
+}
+
+internal sealed class UploadConfiguration : IEntityTypeConfiguration<Upload>
+{
+    public void Configure(EntityTypeBuilder<Upload> b) => b.HasOne<District>().WithMany().HasForeignKey(u => u.DistrictId);
+}

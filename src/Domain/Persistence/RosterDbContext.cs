@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore;
+using RosterSync.Domain.Model;
+
+namespace RosterSync.Domain.Persistence;
+
+public sealed class RosterDbContext(DbContextOptions<RosterDbContext> options) : DbContext(options)
+{
+    public DbSet<District> Districts => Set<District>();
+    public DbSet<School> Schools => Set<School>();
+    public DbSet<Person> People => Set<Person>();
+    public DbSet<Membership> Memberships => Set<Membership>();
+    public DbSet<GuardianLink> GuardianLinks => Set<GuardianLink>();
+    public DbSet<Class> Classes => Set<Class>();
+    public DbSet<Enrollment> Enrollments => Set<Enrollment>();
+    public DbSet<AcademicSession> AcademicSessions => Set<AcademicSession>();
+    public DbSet<Course> Courses => Set<Course>();
+    public DbSet<SyncRun> SyncRuns => Set<SyncRun>();
+    public DbSet<RunChange> RunChanges => Set<RunChange>();
+    public DbSet<RunIssue> RunIssues => Set<RunIssue>();
+    public DbSet<SyncSettingsRow> SyncSettings => Set<SyncSettingsRow>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Upload> Uploads => Set<Upload>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(RosterDbContext).Assembly);
+        SnakeCaseNames.Apply(modelBuilder);
+    }
+}

@@ -1,0 +1,57 @@
+using MassTransit;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using RosterSync.Domain.Persistence;
+
+namespace RosterSync.ServiceDefaults;
+
+/// <summary>What the Api and the Worker set up alike: storage, messaging, secrets and health.</summary>
+public static class HostingExtensions
+{
+    public static IHostApplicationBuilder AddRosterDefaults(
+        this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configureBus = null)
+    {
+        builder.Services.AddRosterDb(builder.Configuration.GetConnectionString(PersistenceExtensions.ConnectionName));
+
+        builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.Configure<MassTransitHostOptions>(o =>
+        {
+            // A publish before the consumer's queue exists is dropped: start the bus before serving.
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(30);
+        });
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            configureBus?.Invoke(x);
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var rabbit = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
+                {
+                    h.Username(rabbit.Username);
+                    h.Password(rabbit.Password);
+                });
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+
+        builder.Services.AddSingleton<IXmlRepository, PostgresKeyRepository>();
+        builder.Services.AddDataProtection().SetApplicationName("RosterSync");
+        builder.Services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>(
+            services => new ConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(
+                o => o.XmlRepository = services.GetRequiredService<IXmlRepository>()));
+        builder.Services.AddSingleton<SecretProtector>();
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"]);
+        return builder;
+    }
+}
