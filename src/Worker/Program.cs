@@ -1,2 +1,11 @@
+using RosterSync.Worker;
+
 var builder = Host.CreateApplicationBuilder(args);
-builder.Build().Run();
+if (args.Contains("--migrate"))
+{
+    // A run-once step (deploy: the migrate job / compose service), never a side effect of starting a Worker.
+    await Migrator.MigrateAsync(builder);
+    return;
+}
+builder.AddWorkerServices();
+await builder.Build().RunAsync();

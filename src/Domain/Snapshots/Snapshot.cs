@@ -1,6 +1,9 @@
 namespace RosterSync.Domain.Snapshots;
 
-/// <summary>Where a record came from in the source, for issues: a file and 1-based data row, or an API path.</summary>
+/// <summary>
+/// Where a record came from in the source, for issues: a file and the 1-based physical line where its row
+/// starts (the header is line 1, so this is also the spreadsheet row number), or an API path.
+/// </summary>
 public sealed record SourceLocation(string File, int? Row = null)
 {
     public static readonly SourceLocation None = new("");
@@ -22,16 +25,27 @@ public sealed class Snapshot
     public List<SourceSession> Sessions { get; } = [];
     public List<SourceCourse> Courses { get; } = [];
     /// <summary>Per record kind: bulk (replaces that kind), delta (changes only) or absent (not sent). Missing key = absent.</summary>
-    public Dictionary<string, FileMode> Modes { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, FeedMode> Modes { get; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>Delta deletions: (record kind, source id) of rows with status tobedeleted in a delta file.</summary>
     public List<SourceDeletion> Deletions { get; } = [];
     /// <summary>Problems found while reading: malformed rows, unknown values. Reading problems never abort the read.</summary>
     public List<SourceIssue> Issues { get; } = [];
+    /// <summary>
+    /// Rows present in the source but not turned into records (e.g. an unknown role). Their records are not
+    /// absent, so they must not be abandoned (SPEC §4). Unlike <see cref="Issues"/>, which also carry source
+    /// ids of rows that were read, or that a bulk file marked tobedeleted (those are absent).
+    /// </summary>
+    public List<SourceSkip> Skipped { get; } = [];
+    /// <summary>
+    /// The roles a bulk People file speaks for; null = every role. A lone students.csv upload is bulk for
+    /// students only, so it must not abandon staff.
+    /// </summary>
+    public HashSet<string>? BulkPeopleRoles { get; set; }
 
-    public FileMode ModeOf(string kind) => Modes.GetValueOrDefault(kind, FileMode.Absent);
+    public FeedMode ModeOf(string kind) => Modes.GetValueOrDefault(kind, FeedMode.Absent);
 }
 
-public enum FileMode { Absent, Bulk, Delta }
+public enum FeedMode { Absent, Bulk, Delta }
 
 /// <summary>Record kinds as named by the snapshot's <see cref="Snapshot.Modes"/>.</summary>
 public static class SnapshotKinds
@@ -79,7 +93,14 @@ public sealed record SourceClass(
 
 public sealed record SourceEnrollment(string SourceId, string ClassSourceId, string PersonSourceId, string Role, SourceLocation At);
 
-public sealed record SourceGuardianLink(string GuardianSourceId, string StudentSourceId, string? Relationship, SourceLocation At);
+public sealed record SourceGuardianLink(string GuardianSourceId, string StudentSourceId, string? Relationship, SourceLocation At)
+{
+    /// <summary>
+    /// Set when a guardian file names the student by email instead of by id; <see cref="StudentSourceId"/>
+    /// then holds that same email, and the student is matched by email (R1), not by source link.
+    /// </summary>
+    public string? StudentEmail { get; init; }
+}
 
 public sealed record SourceSession(
     string SourceId, string Title, string? Type, DateOnly? StartDate, DateOnly? EndDate, string? SchoolYear, SourceLocation At);
@@ -87,6 +108,9 @@ public sealed record SourceSession(
 public sealed record SourceCourse(string SourceId, string Title, string? CourseCode, string? SchoolSourceId, SourceLocation At);
 
 public sealed record SourceDeletion(string Kind, string SourceId, SourceLocation At);
+
+/// <summary>A row of record kind <paramref name="Kind"/> that was present but skipped with an issue.</summary>
+public sealed record SourceSkip(string Kind, string SourceId, SourceLocation At);
 
 public sealed record SourceIssue(string Severity, string? Rule, string? Entity, string? SourceId, SourceLocation At, string Message);
 

@@ -40,6 +40,7 @@ internal sealed class PersonConfiguration : IEntityTypeConfiguration<Person>
         b.HasIndex(p => new { p.DistrictId, p.UpdatedAt, p.Id });
         b.HasIndex(p => new { p.DistrictId, p.Id });
         b.HasSourceLinkIndexes();
+        b.HasRowVersion();
     }
 }
 
@@ -73,6 +74,7 @@ internal sealed class ClassConfiguration : IEntityTypeConfiguration<Class>
         b.HasOne<School>().WithMany().HasForeignKey(c => c.SchoolId);
         b.HasIndex(c => new { c.DistrictId, c.Id });
         b.HasSourceLinkIndexes();
+        b.HasRowVersion();
     }
 }
 
@@ -138,6 +140,7 @@ internal sealed class SyncSettingsConfiguration : IEntityTypeConfiguration<SyncS
     {
         b.HasKey(s => s.DistrictId);
         b.HasOne<District>().WithMany().HasForeignKey(s => s.DistrictId);
+        b.HasRowVersion();
         b.Property(s => s.Settings).HasColumnType("jsonb").HasConversion(
             s => JsonSerializer.Serialize(s, JsonSerializerOptions.Web),
             s => JsonSerializer.Deserialize<SyncSettings>(s, JsonSerializerOptions.Web) ?? SyncSettings.Default);

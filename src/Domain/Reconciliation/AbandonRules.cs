@@ -1,0 +1,130 @@
+using RosterSync.Domain.Model;
+using RosterSync.Domain.Snapshots;
+
+namespace RosterSync.Domain.Reconciliation;
+
+/// <summary>
+/// R12–R15: records of this source that were in its previous snapshot and are absent now. Absent means:
+/// the kind came as a bulk file and the source id is not in it (skipped and filtered rows are present),
+/// or a delta file marked it tobedeleted. Manual records are never abandoned.
+/// </summary>
+internal static class AbandonRules
+{
+    public static void FindAbsentPeople(Snapshot incoming, PlanBooks books)
+    {
+        books.AbsentPeople.AddRange(Absent(incoming, SnapshotKinds.People, books.PresentPeople,
+            books.People.Values.Where(p => p.Origin == Origins.Synced && p.Status == RecordStatus.Active),
+            p => p.Links.Get(books.LinkKind)));
+        books.AbsentPeopleIds.UnionWith(books.AbsentPeople.Select(p => p.Id));
+    }
+
+    public static void Plan(Snapshot incoming, SyncSettings settings, PlanBooks books)
+    {
+        var people = books.AbsentPeople.Select(p => books.People[p.Id]).ToList();
+        var students = people.Where(p => p.Roles.Contains(Roles.Student)).Select(p => p.Id).ToHashSet();
+        var abandoned = people.Select(p => p.Id).ToHashSet();
+
+        foreach (var person in people)
+        {
+            if (students.Contains(person.Id))
+            {
+                var guardians = books.GuardianLinks.OfTarget(person.Id).Where(l => !l.Ended).Select(l => l.PersonId).ToList();
+                if (guardians.Count > 0 && guardians.All(abandoned.Contains))
+                    AbandonFamily(books, person, guardians, settings.FamilyAbandonment);
+                else
+                    AbandonStudent(books, person, settings.AbandonedStudents);
+            }
+            else if (person.Roles.All(r => r == Roles.Guardian))
+            {
+                if (!IsInAbandonedFamily(books, person.Id, students, abandoned)) AbandonGuardian(books, person);
+            }
+            else
+                RemoveFromSchoolsAndClasses(books, person, "R13");
+        }
+        AbandonClasses(incoming, books);
+    }
+
+    /// <summary>R12: a lone student is archived, or removed from its school and classes.</summary>
+    public static void AbandonStudent(PlanBooks books, PersonRecord student, string policy)
+    {
+        if (policy == AbandonedStudentPolicy.Remove) RemoveFromSchoolsAndClasses(books, student, "R12");
+        else Archive(books, student, "R12");
+    }
+
+    /// <summary>
+    /// R15: soft — the student is archived and stays in its classes; its guardians stay linked but lose
+    /// school access. Extreme — the whole family leaves the school and its classes; accounts and links remain.
+    /// </summary>
+    public static void AbandonFamily(PlanBooks books, PersonRecord student, IReadOnlyList<Guid> guardianIds, string policy)
+    {
+        if (policy == FamilyAbandonmentPolicy.Extreme)
+        {
+            RemoveFromSchoolsAndClasses(books, student, "R15");
+            foreach (var g in guardianIds) RemoveFromSchoolsAndClasses(books, books.People[g], "R15");
+            return;
+        }
+        Archive(books, student, "R15");
+        foreach (var g in guardianIds) EndAll(books, books.Memberships, Entities.Membership, g, "R15");
+    }
+
+    /// <summary>R11 and R13: a guardian who left on its own loses school access and its synced links.</summary>
+    private static void AbandonGuardian(PlanBooks books, PersonRecord guardian)
+    {
+        EndAll(books, books.Memberships, Entities.Membership, guardian.Id, "R13");
+        foreach (var link in books.GuardianLinks.OfPerson(guardian.Id).ToList())
+            if (link.Origin == Origins.Synced) books.End(books.GuardianLinks, Entities.GuardianLink, link, "R11");
+    }
+
+    private static bool IsInAbandonedFamily(PlanBooks books, Guid guardianId, HashSet<Guid> students, HashSet<Guid> abandoned) =>
+        books.GuardianLinks.OfPerson(guardianId).Any(l => !l.Ended && students.Contains(l.TargetId)
+            && books.GuardianLinks.OfTarget(l.TargetId).Where(x => !x.Ended).All(x => abandoned.Contains(x.PersonId)));
+
+    /// <summary>R13 (and R12 remove, R15 extreme): memberships and enrollments end; the person stays.</summary>
+    private static void RemoveFromSchoolsAndClasses(PlanBooks books, PersonRecord person, string rule)
+    {
+        var ended = EndAll(books, books.Memberships, Entities.Membership, person.Id, rule)
+            + EndAll(books, books.Enrollments, Entities.Enrollment, person.Id, rule);
+        if (ended > 0)
+            books.Plan.Record(new(Entities.Person, person.Id, person.Links.Get(books.LinkKind), ChangeActions.Removed, null, null, null, rule));
+    }
+
+    private static int EndAll(PlanBooks books, LinkTable table, string entity, Guid personId, string rule)
+    {
+        var n = 0;
+        foreach (var link in table.OfPerson(personId).ToList())
+            if (link.Origin == Origins.Synced && !link.Ended) { books.End(table, entity, link, rule); n++; }
+        return n;
+    }
+
+    private static void Archive(PlanBooks books, PersonRecord person, string rule)
+    {
+        if (person.Status == RecordStatus.Archived) return;
+        books.Put(person with { Status = RecordStatus.Archived });
+        books.Plan.Record(new(Entities.Person, person.Id, person.Links.Get(books.LinkKind), ChangeActions.Archived, "status",
+            person.Status, RecordStatus.Archived, rule));
+    }
+
+    /// <summary>R14: an absent class is archived and its synced enrollments end.</summary>
+    private static void AbandonClasses(Snapshot incoming, PlanBooks books)
+    {
+        var absent = Absent(incoming, SnapshotKinds.Classes, books.PresentClasses,
+            books.Classes.Values.Where(c => c.Origin == Origins.Synced && c.Status == RecordStatus.Active), c => c.Links.Get(books.LinkKind));
+        foreach (var c in absent)
+        {
+            books.Put(c with { Status = RecordStatus.Archived });
+            books.Plan.Record(new(Entities.Class, c.Id, c.Links.Get(books.LinkKind), ChangeActions.Archived, "status",
+                RecordStatus.Active, RecordStatus.Archived, "R14"));
+            foreach (var e in books.Enrollments.OfTarget(c.Id).ToList())
+                if (e.Origin == Origins.Synced) books.End(books.Enrollments, Entities.Enrollment, e, "R14");
+        }
+    }
+
+    private static List<T> Absent<T>(Snapshot incoming, string kind, HashSet<string> present, IEnumerable<T> candidates, Func<T, string?> link)
+    {
+        var mode = incoming.ModeOf(kind);
+        if (mode == FeedMode.Absent) return [];
+        var deleted = incoming.Deletions.Where(d => d.Kind == kind).Select(d => d.SourceId).ToHashSet();
+        return candidates.Where(c => link(c) is { } id
+            && (mode == FeedMode.Bulk ? !present.Contains(id) : deleted.Contains(id))).ToList();
+    }
+}

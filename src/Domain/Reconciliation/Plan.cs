@@ -1,0 +1,44 @@
+using RosterSync.Domain.Model;
+
+namespace RosterSync.Domain.Reconciliation;
+
+/// <summary>One row of a run's change list (SPEC §8 "change"), with the rule that decided it.</summary>
+public sealed record Change(
+    string Entity, Guid? RecordId, string? SourceId, string Action, string? Field, string? Before, string? After, string? Rule);
+
+/// <summary>A problem the run reports (SPEC §8 "issue").</summary>
+public sealed record PlanIssue(
+    string Severity, string? Rule, string? Entity, string? SourceId, string Message, string? File = null, int? Row = null);
+
+/// <summary>
+/// The planner's output (R20): the final state of every record the run writes, plus the change list
+/// and issues. The applier writes exactly these rows, so the plan is what gets applied.
+/// </summary>
+public sealed class Plan
+{
+    public List<PersonRecord> People { get; } = [];
+    public HashSet<Guid> NewPeople { get; } = [];
+    public List<SchoolRecord> Schools { get; } = [];
+    public List<ClassRecord> Classes { get; } = [];
+    public List<SessionRecord> Sessions { get; } = [];
+    public List<CourseRecord> Courses { get; } = [];
+    public List<LinkRecord> Memberships { get; } = [];
+    public List<LinkRecord> Enrollments { get; } = [];
+    public List<LinkRecord> GuardianLinks { get; } = [];
+    public List<Change> Changes { get; } = [];
+    public List<PlanIssue> Issues { get; } = [];
+    public RunCounts Counts { get; } = new();
+    /// <summary>Set by R21 when the plan removes too much: the run waits for approval.</summary>
+    public string? SafetyStop { get; set; }
+
+    public bool HasWrites => People.Count + Schools.Count + Classes.Count + Sessions.Count + Courses.Count
+        + Memberships.Count + Enrollments.Count + GuardianLinks.Count > 0;
+
+    internal void Record(Change change)
+    {
+        Changes.Add(change);
+        Counts.For(change.Entity).Add(change.Action);
+    }
+
+    internal void Count(string entity, string action) => Counts.For(entity).Add(action);
+}

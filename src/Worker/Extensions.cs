@@ -1,0 +1,22 @@
+using MassTransit;
+using RosterSync.ServiceDefaults;
+using RosterSync.Worker.Runs;
+using RosterSync.Worker.Sources;
+
+namespace RosterSync.Worker;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddWorkerServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddRosterDefaults(bus => bus.AddConsumer<StartSyncConsumer, StartSyncConsumerDefinition>());
+        builder.Services.AddOptions<DispatcherOptions>().BindConfiguration(DispatcherOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddScoped<RunClaimer>();
+        builder.Services.AddScoped<SyncRunner>();
+        builder.Services.AddScoped<ISourceReader, UploadReader>();
+        builder.Services.AddHostedService<QueuedRunDispatcher>();
+        return builder;
+    }
+}

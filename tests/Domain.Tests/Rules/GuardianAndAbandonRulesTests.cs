@@ -1,0 +1,151 @@
+using RosterSync.Domain.Model;
+using RosterSync.Domain.Reconciliation;
+using RosterSync.Domain.Snapshots;
+using static RosterSync.Domain.Tests.Rules.B;
+
+namespace RosterSync.Domain.Tests.Rules;
+
+public class GuardianAndAbandonRulesTests
+{
+    private static Snapshot Family(bool withGuardian = true) => Snap(
+        withGuardian ? [Student("s1", "kid@x.org"), Guardian("g1", "mom@x.org")] : [Student("s1", "kid@x.org")],
+        [Class("c1")], [Enroll("c1", "s1")], withGuardian ? [Link("g1", "s1")] : []);
+
+    [Fact]
+    public void R10_guardian_with_only_an_sms_number_is_created()
+    {
+        var plan = Plan(Snap([Student("s1", "kid@x.org"), Guardian("g1", null, sms: "555-0100")], [], [], [Link("g1", "s1")]));
+
+        Assert.Contains(plan.People, p => p.Links.OneRoster == "g1" && p.NormalizedEmail == null);
+        Assert.Single(plan.GuardianLinks);
+    }
+
+    [Fact]
+    public void R10_guardian_without_email_or_unique_sms_is_skipped_with_a_warning()
+    {
+        var plan = Plan(Snap(Guardian("g1", null), Guardian("g2", null, sms: "555-0100"), Guardian("g3", null, sms: "(555) 0100")));
+
+        Assert.Equal(["g2"], plan.People.Select(p => p.Links.OneRoster));
+        Assert.Equal(2, plan.Issues.Count(i => i is { Rule: "R10", Severity: Severities.Warning }));
+    }
+
+    [Fact]
+    public void R11_link_no_longer_in_the_source_is_ended_and_manual_links_are_kept()
+    {
+        var state = RosterState.Empty.Sync(Family());
+        var manual = new LinkRecord { Id = Guid.NewGuid(), PersonId = state.PersonWithLink("g1").Id, TargetId = Guid.NewGuid(), Origin = Origins.Manual };
+        state = new RosterState { People = state.People, Schools = state.Schools, Classes = state.Classes, Memberships = state.Memberships,
+            Enrollments = state.Enrollments, GuardianLinks = [.. state.GuardianLinks, manual] };
+
+        var plan = Plan(Snap([Student("s1", "kid@x.org"), Guardian("g1", "mom@x.org")], [Class("c1")], [Enroll("c1", "s1")]), state);
+
+        var ended = Assert.Single(plan.Of(Entities.GuardianLink, ChangeActions.Removed));
+        Assert.Equal("R11", ended.Rule);
+        Assert.DoesNotContain(plan.GuardianLinks, l => l.Id == manual.Id);
+    }
+
+    [Fact]
+    public void R12_abandoned_student_is_archived_by_default()
+    {
+        var state = RosterState.Empty.Sync(Family(withGuardian: false));
+        var plan = Plan(Snap([], [Class("c1")], []), state);
+
+        Assert.Single(plan.Of(Entities.Person, ChangeActions.Archived), c => c.Rule == "R12");
+        Assert.Equal(RecordStatus.Archived, Assert.Single(plan.People).Status);
+    }
+
+    [Fact]
+    public void R12_remove_policy_ends_school_and_class_membership_but_keeps_the_person()
+    {
+        var state = RosterState.Empty.Sync(Family(withGuardian: false));
+        var plan = Plan(Snap([], [Class("c1")], []), state, SyncSettings.Default with { AbandonedStudents = AbandonedStudentPolicy.Remove });
+
+        Assert.Empty(plan.Of(Entities.Person, ChangeActions.Archived));
+        Assert.Single(plan.Of(Entities.Membership, ChangeActions.Removed), c => c.Rule == "R12");
+        Assert.Contains(plan.Enrollments, e => e.Ended);
+    }
+
+    [Fact]
+    public void R13_abandoned_staff_leaves_school_and_classes_and_stays_active()
+    {
+        var state = RosterState.Empty.Sync(Snap([Teacher("t1", "t@x.org")], [Class("c1")], [Enroll("c1", "t1", EnrollmentRoles.Teacher)]));
+        var plan = Plan(Snap([], [Class("c1")], []), state);
+
+        Assert.Contains(plan.Changes, c => c is { Entity: Entities.Membership, Action: ChangeActions.Removed, Rule: "R13" });
+        Assert.Contains(plan.Changes, c => c is { Entity: Entities.Enrollment, Action: ChangeActions.Removed, Rule: "R13" });
+        Assert.DoesNotContain(plan.People, p => p.Status == RecordStatus.Archived);
+    }
+
+    [Fact]
+    public void R14_absent_class_is_archived_and_absent_enrollment_ended()
+    {
+        var state = RosterState.Empty.Sync(Snap([Student("s1", "a@x.org"), Student("s2", "b@x.org")], [Class("c1"), Class("c2")],
+            [Enroll("c1", "s1"), Enroll("c2", "s2"), Enroll("c1", "s2")]));
+        var plan = Plan(Snap([Student("s1", "a@x.org"), Student("s2", "b@x.org")], [Class("c1")], [Enroll("c1", "s1")]), state);
+
+        Assert.Single(plan.Of(Entities.Class, ChangeActions.Archived), c => c.Rule == "R14");
+        Assert.Equal(2, plan.Of(Entities.Enrollment, ChangeActions.Removed).Count(c => c.Rule == "R14"));
+    }
+
+    [Fact]
+    public void R14_delta_file_ends_only_what_it_deletes()
+    {
+        var state = RosterState.Empty.Sync(Snap([Student("s1", "a@x.org"), Student("s2", "b@x.org")], [Class("c1")], []));
+        var delta = Snap([], [], [], mode: FeedMode.Delta);
+        delta.Deletions.Add(new SourceDeletion(SnapshotKinds.People, "s2", Row));
+
+        var plan = Plan(delta, state);
+
+        Assert.Equal("s2", Assert.Single(plan.Of(Entities.Person, ChangeActions.Archived)).SourceId);
+        Assert.Empty(plan.Of(Entities.Class, ChangeActions.Archived));
+    }
+
+    [Fact]
+    public void R15_soft_family_abandonment_archives_the_student_keeps_classes_and_links()
+    {
+        var state = RosterState.Empty.Sync(Family());
+        var plan = Plan(Snap([], [Class("c1")], []), state);
+
+        Assert.Single(plan.Of(Entities.Person, ChangeActions.Archived), c => c.Rule == "R15");
+        Assert.DoesNotContain(plan.Enrollments, e => e.Ended);
+        Assert.DoesNotContain(plan.GuardianLinks, l => l.Ended);
+        var guardianId = state.PersonWithLink("g1").Id;
+        Assert.Contains(plan.Memberships, m => m.PersonId == guardianId && m.Ended);
+    }
+
+    [Fact]
+    public void R15_extreme_family_abandonment_removes_the_family_from_school_and_classes()
+    {
+        var state = RosterState.Empty.Sync(Family());
+        var plan = Plan(Snap([], [Class("c1")], []), state, SyncSettings.Default with { FamilyAbandonment = FamilyAbandonmentPolicy.Extreme });
+
+        Assert.Empty(plan.Of(Entities.Person, ChangeActions.Archived));
+        Assert.All(plan.Memberships, m => Assert.True(m.Ended));
+        Assert.Contains(plan.Enrollments, e => e.Ended);
+        Assert.DoesNotContain(plan.GuardianLinks, l => l.Ended);
+    }
+
+    [Fact]
+    public void R16_record_that_comes_back_is_restored()
+    {
+        var state = RosterState.Empty.Sync(Family(withGuardian: false));
+        state = state.Sync(Snap([], [], []), SyncSettings.Default with { AbandonedStudents = AbandonedStudentPolicy.Archive });
+        Assert.Equal(RecordStatus.Archived, state.PersonWithLink("s1").Status);
+        Assert.Equal(RecordStatus.Archived, state.Classes[0].Status);
+
+        var plan = Plan(Family(withGuardian: false), state);
+
+        Assert.Contains(plan.Changes, c => c is { Entity: Entities.Person, Action: ChangeActions.Restored, Rule: "R16" });
+        Assert.Contains(plan.Changes, c => c is { Entity: Entities.Class, Action: ChangeActions.Restored, Rule: "R16" });
+        Assert.Contains(plan.Changes, c => c is { Entity: Entities.Enrollment, Action: ChangeActions.Restored, Rule: "R16" });
+    }
+
+    [Fact]
+    public void R12_manual_people_are_never_abandoned()
+    {
+        var manual = Existing("m@x.org", origin: Origins.Manual);
+        var plan = Plan(Snap(), State(manual));
+
+        Assert.Empty(plan.People);
+    }
+}
