@@ -7,14 +7,14 @@ set -euo pipefail
 [[ $EUID -eq 0 ]] || { echo "install-services: must run as root" >&2; exit 1; }
 
 missing=()
-for pkg in postgresql rabbitmq-server openssh-server; do
+for pkg in postgresql rabbitmq-server openssh-server curl; do
   # `|| true`: dpkg-query exits 1 for a package it has never heard of.
   status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
   [[ $status == "install ok installed" ]] || missing+=("$pkg")
 done
 
 if ((${#missing[@]} == 0)); then
-  echo "install-services: PostgreSQL, RabbitMQ, openssh-server already installed"
+  echo "install-services: PostgreSQL, RabbitMQ, openssh-server, curl already installed"
   exit 0
 fi
 
