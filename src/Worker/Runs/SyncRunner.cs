@@ -116,8 +116,9 @@ public sealed class SyncRunner(
     /// <summary>An approved run is planned again; its earlier plan rows are replaced, not added to.</summary>
     private static async Task ReplacePlanAsync(NpgsqlConnection connection, ClaimedRun run, Plan plan, CancellationToken ct)
     {
-        await using (var clear = new NpgsqlCommand("DELETE FROM run_changes WHERE run_id = $1; DELETE FROM run_issues WHERE run_id = $1", connection))
+        foreach (var table in new[] { "run_changes", "run_issues" })
         {
+            await using var clear = new NpgsqlCommand($"DELETE FROM {table} WHERE run_id = $1", connection);
             clear.Parameters.Add(new NpgsqlParameter { Value = run.Id });
             await clear.ExecuteNonQueryAsync(ct);
         }

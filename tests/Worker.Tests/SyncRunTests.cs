@@ -1,0 +1,121 @@
+using RosterSync.Domain.Model;
+using RosterSync.TestSupport;
+
+namespace RosterSync.Worker.Tests;
+
+public class SyncRunTests(WorkerFixture worker) : IClassFixture<WorkerFixture>
+{
+    [Fact]
+    public async Task Upload_run_reconciles_people_by_email_into_postgresql()
+    {
+        var district = await worker.CreateDistrictAsync();
+        var runId = await worker.QueueUploadRunAsync(district, WorkerFixture.DemoBundle());
+        await worker.PublishAsync(runId, district);
+
+        var run = await worker.WaitForRunAsync(runId);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(44, run.Counts.People.Created);
+        Assert.Equal(1, run.Counts.People.Skipped);
+        Assert.Equal(44, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district));
+        Assert.Equal(6, await worker.ScalarAsync("SELECT count(*) FROM classes WHERE district_id = $1", district));
+        Assert.Equal(66, await worker.ScalarAsync("SELECT count(*) FROM enrollments WHERE district_id = $1", district));
+        Assert.Equal(2, await worker.ScalarAsync("SELECT count(*) FROM schools WHERE district_id = $1", district));
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R6'", runId));
+        Assert.True(await worker.ScalarAsync("SELECT count(*) FROM run_changes WHERE run_id = $1", runId) > 100);
+    }
+
+    [Fact]
+    public async Task R23_re_running_the_same_upload_changes_nothing()
+    {
+        var district = await worker.CreateDistrictAsync();
+        var first = await worker.QueueUploadRunAsync(district, WorkerFixture.DemoBundle());
+        await worker.PublishAsync(first, district);
+        await worker.WaitForRunAsync(first);
+        var before = await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district);
+
+        var second = await worker.QueueUploadRunAsync(district, WorkerFixture.DemoBundle());
+        await worker.PublishAsync(second, district);
+        var run = await worker.WaitForRunAsync(second);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM run_changes WHERE run_id = $1", second));
+        Assert.Equal(44, run.Counts.People.Unchanged);
+        Assert.Equal(before, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district));
+    }
+
+    [Fact]
+    public async Task R20_dry_run_keeps_the_plan_and_applies_nothing()
+    {
+        var district = await worker.CreateDistrictAsync();
+        var runId = await worker.QueueUploadRunAsync(district, WorkerFixture.DemoBundle(), dryRun: true);
+        await worker.PublishAsync(runId, district);
+
+        var run = await worker.WaitForRunAsync(runId);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(44, run.Counts.People.Created);
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district));
+        Assert.Equal(44, await worker.ScalarAsync("SELECT count(*) FROM run_changes WHERE run_id = $1 AND entity = 'person' AND action = 'created'", runId));
+    }
+
+    [Fact]
+    public async Task R22_corrupt_upload_fails_the_run_with_an_issue_and_applies_nothing()
+    {
+        var district = await worker.CreateDistrictAsync();
+        var runId = await worker.QueueUploadRunAsync(district, [0x50, 0x4B, 0x03, 0x04, 1, 2, 3, 4, 5, 6, 7, 8]);
+        await worker.PublishAsync(runId, district);
+
+        var run = await worker.WaitForRunAsync(runId);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.False(string.IsNullOrWhiteSpace(run.Error));
+        Assert.Equal(1, run.IssueCount);
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R22' AND severity = 'error'", runId));
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district));
+    }
+
+    [Fact]
+    public async Task A_zip_without_users_csv_fails_the_run_naming_the_file()
+    {
+        var district = await worker.CreateDistrictAsync();
+        var folder = Directory.CreateTempSubdirectory();
+        File.WriteAllText(Path.Combine(folder.FullName, "orgs.csv"), "sourcedId,name,type\ns1,School,school\n");
+        var runId = await worker.QueueUploadRunAsync(district, WorkerFixture.Zip(folder.FullName));
+        await worker.PublishAsync(runId, district);
+
+        var run = await worker.WaitForRunAsync(runId);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("users.csv", run.Error);
+    }
+
+    [Fact]
+    public async Task R21_truncated_feed_waits_for_approval_and_an_approved_run_applies()
+    {
+        var district = await worker.CreateDistrictAsync();
+        var full = await worker.QueueUploadRunAsync(district, WorkerFixture.DemoBundle());
+        await worker.PublishAsync(full, district);
+        await worker.WaitForRunAsync(full);
+
+        var folder = Directory.CreateTempSubdirectory();
+        var demo = Path.Combine(WorkerFixture.RepoRoot(), "samples", "demo-district");
+        foreach (var file in Directory.GetFiles(demo, "*.csv")) File.Copy(file, Path.Combine(folder.FullName, Path.GetFileName(file)));
+        var users = File.ReadAllLines(Path.Combine(folder.FullName, "users.csv"));
+        File.WriteAllLines(Path.Combine(folder.FullName, "users.csv"), users.Take(users.Length / 2));
+        var truncated = await worker.QueueUploadRunAsync(district, WorkerFixture.Zip(folder.FullName));
+        await worker.PublishAsync(truncated, district);
+
+        var waiting = await worker.WaitForRunAsync(truncated);
+        Assert.Equal(RunStatus.AwaitingApproval, waiting.Status);
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1 AND status = 'archived'", district));
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R21'", truncated));
+
+        await worker.ScalarAsync("UPDATE sync_runs SET approved = true, status = 'queued' WHERE id = $1 RETURNING 1", truncated);
+        await worker.PublishAsync(truncated, district);
+        var applied = await worker.WaitForRunAsync(truncated, null, RunStatus.Succeeded, RunStatus.Failed);
+
+        Assert.Equal(RunStatus.Succeeded, applied.Status);
+        Assert.True(await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1 AND status = 'archived'", district) > 5);
+    }
+}
