@@ -76,4 +76,4 @@ RosterSync is running.
 Try: curl -H "Authorization: Bearer $district_key" "$api_url/api/v1/districts/$district_id/people?limit=5"
 Press Ctrl-C to stop.
 INFO
-wait "${pids[@]}"
+wait -n "${pids[@]}"

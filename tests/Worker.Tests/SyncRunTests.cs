@@ -118,4 +118,42 @@ public class SyncRunTests(WorkerFixture worker) : IClassFixture<WorkerFixture>
         Assert.Equal(RunStatus.Succeeded, applied.Status);
         Assert.True(await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1 AND status = 'archived'", district) > 5);
     }
+
+    [Fact]
+    public async Task R24_revert_run_undoes_a_finished_run_in_a_new_run()
+    {
+        var district = await worker.CreateDistrictAsync();
+        var first = await worker.QueueUploadRunAsync(district, WorkerFixture.DemoBundle());
+        await worker.PublishAsync(first, district);
+        await worker.WaitForRunAsync(first);
+
+        var folder = Directory.CreateTempSubdirectory();
+        var demo = Path.Combine(WorkerFixture.RepoRoot(), "samples", "demo-district");
+        foreach (var file in Directory.GetFiles(demo, "*.csv")) File.Copy(file, Path.Combine(folder.FullName, Path.GetFileName(file)));
+        var usersPath = Path.Combine(folder.FullName, "users.csv");
+        File.WriteAllText(usersPath, File.ReadAllText(usersPath).Replace(",Maria,Lopez,", ",Mariana,Lopez,", StringComparison.Ordinal));
+        var edit = await worker.QueueUploadRunAsync(district, WorkerFixture.Zip(folder.FullName));
+        await worker.PublishAsync(edit, district);
+        await worker.WaitForRunAsync(edit);
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1 AND given_name = 'Mariana'", district));
+
+        Guid revertId;
+        await using (var db = worker.Database.CreateDbContext())
+        {
+            var revert = new SyncRun
+            {
+                Id = Guid.CreateVersion7(), DistrictId = district, Trigger = RunTriggers.Revert, SourceKind = "revert", RevertsRunId = edit,
+                QueuedAt = DateTimeOffset.UtcNow, PublishedAt = DateTimeOffset.UtcNow,
+            };
+            db.SyncRuns.Add(revert);
+            await db.SaveChangesAsync();
+            revertId = revert.Id;
+        }
+        await worker.PublishAsync(revertId, district);
+        var run = await worker.WaitForRunAsync(revertId);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1 AND given_name = 'Mariana'", district));
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_changes WHERE run_id = $1 AND rule = 'R24' AND field = 'givenName'", revertId));
+    }
 }

@@ -22,16 +22,9 @@ public sealed class SyncRunner(
         await using var progress = new RunProgress(dataSource, run.Id);
         try
         {
-            var settings = await LoadSettingsAsync(run.DistrictId, ct);
-            var snapshot = await ReadAsync(run, progress, ct);
-
-            await progress.EnterAsync(RunPhases.Planning, snapshot.People.Count + snapshot.Classes.Count + snapshot.Enrollments.Count, ct);
-            Plan plan;
-            await using (var connection = await dataSource.OpenConnectionAsync(ct))
-            {
-                var state = await RosterStateLoader.LoadAsync(connection, run.DistrictId, ct);
-                plan = Planner.Plan(snapshot, state, settings);
-            }
+            var plan = run.RevertsRunId is { } reverted
+                ? await PlanRevertAsync(run, reverted, progress, ct)
+                : await PlanSyncAsync(run, progress, ct);
 
             if (run.DryRun || (plan.SafetyStop is not null && !run.Approved))
             {
@@ -56,6 +49,39 @@ public sealed class SyncRunner(
             await FailAsync(run, $"The run failed unexpectedly ({e.GetType().Name}); nothing was applied.", null, ct);
         }
     }
+
+    private async Task<Plan> PlanSyncAsync(ClaimedRun run, RunProgress progress, CancellationToken ct)
+    {
+        var settings = await LoadSettingsAsync(run.DistrictId, ct);
+        var snapshot = await ReadAsync(run, progress, ct);
+        await progress.EnterAsync(RunPhases.Planning, snapshot.People.Count + snapshot.Classes.Count + snapshot.Enrollments.Count, ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var state = await RosterStateLoader.LoadAsync(connection, run.DistrictId, ct);
+        return Planner.Plan(snapshot, state, settings);
+    }
+
+    /// <summary>R24: the reverted run's recorded changes are the input; there is no source to read.</summary>
+    private async Task<Plan> PlanRevertAsync(ClaimedRun run, Guid revertedRunId, RunProgress progress, CancellationToken ct)
+    {
+        await progress.EnterAsync(RunPhases.Planning, 0, ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var changes = new List<Change>();
+        await using (var command = new NpgsqlCommand(
+            "SELECT entity, record_id, source_id, action, field, before, after, rule FROM run_changes WHERE run_id = $1 AND district_id = $2 ORDER BY id",
+            connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = revertedRunId });
+            command.Parameters.Add(new NpgsqlParameter { Value = run.DistrictId });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                changes.Add(new Change(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), Text(reader, 2), reader.GetString(3),
+                    Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7)));
+        }
+        var state = await RosterStateLoader.LoadAsync(connection, run.DistrictId, ct);
+        return RevertPlanner.Plan(changes, state);
+    }
+
+    private static string? Text(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
 
     private async Task<Snapshot> ReadAsync(ClaimedRun run, RunProgress progress, CancellationToken ct)
     {

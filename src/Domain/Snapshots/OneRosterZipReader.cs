@@ -1,0 +1,838 @@
+using System.Globalization;
+using System.IO.Compression;
+using RosterSync.Domain.Model;
+
+namespace RosterSync.Domain.Snapshots;
+
+/// <summary>
+/// Reads a OneRoster CSV zip — 1.1, tolerating 1.0 column names and 1.2 shapes (roles.csv) — into a
+/// <see cref="Snapshot"/>, streaming each file row by row. Bad rows become issues; only an unreadable
+/// package throws <see cref="SourceReadException"/> (R22). docs/formats.md lists what is tolerated.
+/// </summary>
+public static class OneRosterZipReader
+{
+    public const string LinkKind = "oneroster";
+
+    public static async Task<Snapshot> ReadAsync(Stream zip, IProgress<long>? rowsRead, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(zip);
+        if (zip.CanSeek)
+        {
+            return Read(zip, rowsRead, ct);
+        }
+
+        var copy = await SafeZip.SpoolAsync(zip, ct).ConfigureAwait(false);
+        await using (copy.ConfigureAwait(false))
+        {
+            return Read(copy, rowsRead, ct);
+        }
+    }
+
+    /// <param name="zip">A seekable stream (ZipArchive needs one; <see cref="ReadAsync"/> spools others to disk).</param>
+    public static Snapshot Read(Stream zip, IProgress<long>? rowsRead, CancellationToken ct)
+    {
+        using var archive = SafeZip.Open(zip);
+        return Read(archive, rowsRead, ct);
+    }
+
+    internal static Snapshot Read(SafeZip zip, IProgress<long>? rowsRead, CancellationToken ct) =>
+        new Reading(zip, new RowCounter(rowsRead, ct)).Run();
+
+    /// <summary>Maps every OneRoster 1.0–1.2 user role onto ours; null for anything else.</summary>
+    internal static string? MapUserRole(string? role) => role?.Trim().ToLowerInvariant() switch
+    {
+        "student" => Roles.Student,
+        "teacher" => Roles.Teacher,
+        "administrator" or "principal" or "siteadministrator" or "districtadministrator" or "systemadministrator" => Roles.Administrator,
+        "aide" or "proctor" or "counselor" => Roles.Staff,
+        "parent" or "guardian" or "relative" => Roles.Guardian,
+        _ => null,
+    };
+
+    /// <summary>ISO dates (a dateTime's date part too) and US M/D/YYYY; null when neither.</summary>
+    internal static DateOnly? ParseDate(string value)
+    {
+        if (value.Length >= 10 && value[4] == '-'
+            && DateOnly.TryParseExact(value.AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var iso))
+        {
+            return iso;
+        }
+
+        return DateOnly.TryParseExact(value, "M/d/yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var us) ? us : null;
+    }
+
+    private readonly record struct Record(string[] Fields, string Id, SourceLocation At)
+    {
+        public string? this[int column] => CsvHeader.Value(Fields, column);
+
+        public string[] List(int column) => CsvHeader.List(Fields, column);
+    }
+
+    /// <summary>What 1.2 roles.csv says about one user: the primary role wins, every org counts.</summary>
+    private sealed class RoleInfo
+    {
+        public List<string> Orgs { get; } = [];
+        public string? Role { get; set; }
+        public string? PrimaryOrg { get; set; }
+        public bool FromPrimary { get; set; }
+    }
+
+    private sealed record Agents(string UserId, bool IsGuardian, string[] AgentIds, SourceLocation At);
+
+    /// <summary>The state of one read: modes, org types and user roles are needed across files.</summary>
+    private sealed class Reading(SafeZip zip, RowCounter counter)
+    {
+        private const string Manifest = "manifest";
+        private const string RolesFile = "roles";
+
+        // Read in this order: orgs first (their types say which ids are districts), roles before users
+        // (1.2 users.csv has no role column).
+        private static readonly (string File, string? Kind, string? Entity)[] DataFiles =
+        [
+            ("orgs", SnapshotKinds.Schools, Entities.School),
+            ("academicSessions", SnapshotKinds.Sessions, Entities.AcademicSession),
+            ("courses", SnapshotKinds.Courses, Entities.Course),
+            (RolesFile, null, null),
+            ("users", SnapshotKinds.People, Entities.Person),
+            ("classes", SnapshotKinds.Classes, Entities.Class),
+            ("enrollments", SnapshotKinds.Enrollments, Entities.Enrollment),
+        ];
+
+        private static readonly HashSet<string> OtherFiles = new(StringComparer.OrdinalIgnoreCase)
+        {
+            "categories", "classResources", "courseResources", "demographics", "lineItems", "resources", "results",
+            "userProfiles", "userResources", "scoreScales", "lineItemLearningObjectiveIds", "lineItemScoreScales",
+            "resultLearningObjectiveIds", "resultScoreScales",
+        };
+
+        private static readonly HashSet<string> ManifestKeys = new(StringComparer.OrdinalIgnoreCase)
+        {
+            "manifest.version", "oneroster.version", "source.systemName", "source.systemCode",
+        };
+
+        private readonly Snapshot _s = new() { LinkKind = LinkKind };
+        private readonly Dictionary<string, FeedMode> _modes = new(StringComparer.OrdinalIgnoreCase);
+        private readonly List<(SourceSchool School, string? Type)> _orgs = [];
+        private readonly Dictionary<string, string?> _orgTypes = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _referencedOrgs = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, RoleInfo> _roles = new(StringComparer.Ordinal);
+        // Students (false) and guardians (true) by sourcedId: the two ends a guardian link may join.
+        private readonly Dictionary<string, bool> _isGuardian = new(StringComparer.Ordinal);
+        private readonly List<Agents> _agents = [];
+
+        public Snapshot Run()
+        {
+            if (zip.Folder is { } folder)
+            {
+                Warn(null, null, SourceLocation.None, $"The files sit inside the folder '{folder}/' rather than at the top of the zip; read from there");
+            }
+
+            ReadModes();
+            foreach (var (file, kind, entity) in DataFiles)
+            {
+                var mode = _modes.GetValueOrDefault(file);
+                if (kind is not null)
+                {
+                    _s.Modes[kind] = mode;
+                }
+
+                if (mode != FeedMode.Absent)
+                {
+                    ReadFile(file, kind, entity, mode);
+                }
+            }
+
+            _s.Modes[SnapshotKinds.GuardianLinks] = _s.ModeOf(SnapshotKinds.People);
+            AddSchools();
+            AddGuardianLinks();
+            counter.Finish();
+            return _s;
+        }
+
+        private void ReadModes()
+        {
+            var declared = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            var manifest = zip.Find(Manifest + ".csv");
+            if (manifest is not null)
+            {
+                ReadManifest(manifest, declared);
+            }
+
+            if (zip.Find("users.csv") is null
+                && !(declared.TryGetValue("file.users", out var usersMode) && string.Equals(usersMode, "absent", StringComparison.OrdinalIgnoreCase)))
+            {
+                // A manifest may declare users absent (a partial delta); otherwise the package is broken.
+                throw new SourceReadException("The zip has no users.csv") { File = "users.csv" };
+            }
+
+            if (manifest is null)
+            {
+                Warn(null, null, SourceLocation.None, "The zip has no manifest.csv: every file present is read as bulk");
+            }
+
+            foreach (var (file, _, _) in DataFiles)
+            {
+                var name = file + ".csv";
+                var present = zip.Find(name) is not null;
+                if (manifest is null)
+                {
+                    _modes[file] = present ? FeedMode.Bulk : FeedMode.Absent;
+                    continue;
+                }
+
+                var value = declared.GetValueOrDefault("file." + file);
+                _modes[file] = value?.ToLowerInvariant() switch
+                {
+                    "bulk" when present => FeedMode.Bulk,
+                    "delta" when present => FeedMode.Delta,
+                    "bulk" or "delta" => Warned(FeedMode.Absent, $"The manifest declares {name} as {value} but the zip has none; read as absent"),
+                    "absent" or null when present => Warned(
+                        FeedMode.Absent, $"{name} is in the zip but the manifest {(value is null ? "does not list it" : "says it is absent")}; it is not read"),
+                    "absent" or null => FeedMode.Absent,
+                    _ when present => Warned(FeedMode.Bulk, $"The manifest gives {name} the mode '{value}'; read as bulk"),
+                    _ => FeedMode.Absent,
+                };
+            }
+
+            FeedMode Warned(FeedMode mode, string message)
+            {
+                Warn(null, null, new SourceLocation("manifest.csv"), message);
+                return mode;
+            }
+        }
+
+        private void ReadManifest(ZipArchiveEntry entry, Dictionary<string, string?> declared)
+        {
+            using var csv = new CsvRowReader(zip.OpenEntry(entry)) { FileName = "manifest.csv" };
+            while (csv.TryRead(out var row))
+            {
+                var key = CsvHeader.Value(row.Fields, 0);
+                if (key is null || key.Equals("propertyName", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                var value = CsvHeader.Value(row.Fields, 1);
+                var known = ManifestKeys.Contains(key)
+                    || (key.StartsWith("file.", StringComparison.OrdinalIgnoreCase)
+                        && (OtherFiles.Contains(key[5..]) || DataFiles.Any(f => f.File.Equals(key[5..], StringComparison.OrdinalIgnoreCase))));
+                if (!known)
+                {
+                    Warn(null, null, new("manifest.csv", row.Line), $"Unknown manifest key '{key}' ignored");
+                }
+                else if (!declared.TryAdd(key, value))
+                {
+                    Warn(null, null, new("manifest.csv", row.Line), $"Manifest key '{key}' repeated; the first is used");
+                }
+            }
+        }
+
+        private void ReadFile(string file, string? kind, string? entity, FeedMode mode)
+        {
+            var name = file + ".csv";
+            using var csv = new CsvRowReader(zip.OpenEntry(zip.Find(name)!)) { FileName = name };
+            if (!csv.TryRead(out var head))
+            {
+                return;
+            }
+
+            var header = new CsvHeader(head.Fields);
+            foreach (var duplicate in header.Duplicates)
+            {
+                Warn(null, null, new(name, head.Line), $"Column '{duplicate}' appears more than once; the first is read");
+            }
+
+            var idColumn = header.Find("sourcedId");
+            if (idColumn < 0)
+            {
+                throw new SourceReadException($"{name} has no sourcedId column") { File = name, Row = head.Line };
+            }
+
+            var statusColumn = header.Find("status");
+            Action<Record> read = file switch
+            {
+                "orgs" => BindOrgs(header),
+                "academicSessions" => BindSessions(header),
+                "courses" => BindCourses(header),
+                RolesFile => BindRoles(header),
+                "users" => BindUsers(header),
+                "classes" => BindClasses(header),
+                _ => BindEnrollments(header),
+            };
+
+            var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+            while (csv.TryRead(out var row))
+            {
+                counter.Next();
+                var fields = row.Fields;
+                if (Array.TrueForAll(fields, string.IsNullOrWhiteSpace))
+                {
+                    continue;
+                }
+
+                var at = new SourceLocation(name, row.Line);
+                var id = CsvHeader.Value(fields, idColumn);
+                if (header.HasExtraValues(fields))
+                {
+                    Warn(entity, id, at, "The row has more values than the header has columns; the extra values are ignored");
+                }
+
+                if (id is null)
+                {
+                    Error(entity, null, at, "The row has no sourcedId; skipped");
+                }
+                else if (!firstLine.TryAdd(id, row.Line))
+                {
+                    Error(entity, id, at, $"Duplicate sourcedId '{id}' on lines {firstLine[id]} and {row.Line}; line {firstLine[id]} is read, line {row.Line} skipped");
+                }
+                else if (Admit(kind, entity, mode, CsvHeader.Value(fields, statusColumn), id, at))
+                {
+                    read(new Record(fields, id, at));
+                }
+            }
+        }
+
+        /// <summary>Applies row status per file mode; false when the row is not a record of this snapshot.</summary>
+        private bool Admit(string? kind, string? entity, FeedMode mode, string? status, string id, SourceLocation at)
+        {
+            if (status is null || status.Equals("active", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            if (status.Equals("tobedeleted", StringComparison.OrdinalIgnoreCase))
+            {
+                if (mode == FeedMode.Delta && kind is not null)
+                {
+                    _s.Deletions.Add(new SourceDeletion(kind, id, at));
+                }
+                else if (mode == FeedMode.Bulk)
+                {
+                    Warn(entity, id, at, "Status tobedeleted in a bulk file: the row is read as absent");
+                }
+
+                return false;
+            }
+
+            Warn(entity, id, at, status.Equals("inactive", StringComparison.OrdinalIgnoreCase)
+                ? "Status inactive is not OneRoster 1.1; read as active"
+                : $"Unknown status '{status}'; read as active");
+            return true;
+        }
+
+        private Action<Record> BindOrgs(CsvHeader h)
+        {
+            int name = h.Find("name"), type = h.Find("type"), identifier = h.Find("identifier");
+            return r =>
+            {
+                var orgType = r[type]?.ToLowerInvariant();
+                _orgTypes[r.Id] = orgType;
+                _orgs.Add((new SourceSchool(r.Id, r[name] ?? NoName(Entities.School, r), r[identifier], r.At), orgType));
+            };
+        }
+
+        private Action<Record> BindSessions(CsvHeader h)
+        {
+            int title = h.Find("title"), type = h.Find("type"), start = h.Find("startDate"), end = h.Find("endDate"), year = h.Find("schoolYear");
+            return r => _s.Sessions.Add(new SourceSession(
+                r.Id, r[title] ?? NoName(Entities.AcademicSession, r), r[type], Date(r, start, "startDate"), Date(r, end, "endDate"), r[year], r.At));
+        }
+
+        private Action<Record> BindCourses(CsvHeader h)
+        {
+            int title = h.Find("title"), code = h.Find("courseCode"), org = h.Find("orgSourcedId");
+            return r => _s.Courses.Add(new SourceCourse(r.Id, r[title] ?? r[code] ?? NoName(Entities.Course, r), r[code], r[org], r.At));
+        }
+
+        private Action<Record> BindRoles(CsvHeader h)
+        {
+            int user = h.Find("userSourcedId"), roleType = h.Find("roleType"), role = h.Find("role"), org = h.Find("orgSourcedId");
+            return r =>
+            {
+                if (r[user] is not { } userId)
+                {
+                    return;
+                }
+
+                var info = _roles.TryGetValue(userId, out var known) ? known : _roles[userId] = new RoleInfo();
+                var primary = string.Equals(r[roleType], "primary", StringComparison.OrdinalIgnoreCase);
+                if (info.Role is null || (primary && !info.FromPrimary))
+                {
+                    (info.Role, info.FromPrimary) = (r[role], primary);
+                }
+
+                if (r[org] is { } orgId && !info.Orgs.Contains(orgId))
+                {
+                    info.Orgs.Add(orgId);
+                    if (primary)
+                    {
+                        info.PrimaryOrg ??= orgId;
+                    }
+                }
+            };
+        }
+
+        private Action<Record> BindUsers(CsvHeader h)
+        {
+            int email = h.Find("email"), given = h.Find("givenName"), family = h.Find("familyName"), middle = h.Find("middleName"),
+                role = h.Find("role"), orgs = h.Find("orgSourcedIds", "orgs"), agents = h.Find("agentSourcedIds", "agents"),
+                grades = h.Find("grades", "grade"), identifier = h.Find("identifier"), sms = h.Find("sms"), phone = h.Find("phone"),
+                primaryOrg = h.Find("primaryOrgSourcedId");
+            return r =>
+            {
+                var roles = _roles.GetValueOrDefault(r.Id);
+                var roleName = r[role] ?? roles?.Role;
+                if (MapUserRole(roleName) is not { } mapped)
+                {
+                    Warn(Entities.Person, r.Id, r.At, roleName is null ? "The user has no role; skipped" : $"Unknown role '{roleName}'; the user is skipped");
+                    _s.Skipped.Add(new SourceSkip(SnapshotKinds.People, r.Id, r.At));
+                    return;
+                }
+
+                var orgIds = r.List(orgs);
+                if (orgIds.Length == 0)
+                {
+                    orgIds = roles?.Orgs.ToArray() ?? (r[primaryOrg] is { } only ? [only] : []);
+                }
+
+                // District-level orgs are not schools; a membership is always in a school.
+                var schools = Array.FindAll(orgIds, id => !IsDistrictLike(_orgTypes.GetValueOrDefault(id)));
+                _referencedOrgs.UnionWith(schools);
+                var primary = r[primaryOrg] ?? roles?.PrimaryOrg;
+                _s.People.Add(new SourcePerson(
+                    r.Id, r[email], r[given], r[family], r[middle], [mapped], r.List(grades).FirstOrDefault(), null,
+                    r[sms], r[phone], r[identifier], schools, r.At)
+                {
+                    PrimarySchoolSourceId = primary is not null && schools.Contains(primary) ? primary : schools.FirstOrDefault(),
+                });
+
+                if (mapped is Roles.Student or Roles.Guardian)
+                {
+                    _isGuardian[r.Id] = mapped == Roles.Guardian;
+                    if (r.List(agents) is { Length: > 0 } agentIds)
+                    {
+                        _agents.Add(new Agents(r.Id, mapped == Roles.Guardian, agentIds, r.At));
+                    }
+                }
+            };
+        }
+
+        private Action<Record> BindClasses(CsvHeader h)
+        {
+            int title = h.Find("title"), grades = h.Find("grades", "grade"), course = h.Find("courseSourcedId"), type = h.Find("classType"),
+                school = h.Find("schoolSourcedId"), terms = h.Find("termSourcedIds"), subjects = h.Find("subjects"), code = h.Find("classCode");
+            return r =>
+            {
+                var schoolId = r[school];
+                if (schoolId is not null && IsDistrictLike(_orgTypes.GetValueOrDefault(schoolId)))
+                {
+                    Warn(Entities.Class, r.Id, r.At, $"The class's schoolSourcedId '{schoolId}' is a {_orgTypes[schoolId]}, not a school");
+                }
+                else if (schoolId is not null)
+                {
+                    _referencedOrgs.Add(schoolId);
+                }
+
+                _s.Classes.Add(new SourceClass(
+                    r.Id, r[title] ?? r[code] ?? NoName(Entities.Class, r), schoolId, r.List(grades).FirstOrDefault(),
+                    r.List(subjects).FirstOrDefault(), r[course], r.List(terms),
+                    string.Equals(r[type], "homeroom", StringComparison.OrdinalIgnoreCase), r.At));
+            };
+        }
+
+        private Action<Record> BindEnrollments(CsvHeader h)
+        {
+            int cls = h.Find("classSourcedId"), user = h.Find("userSourcedId"), role = h.Find("role"), primary = h.Find("primary"),
+                school = h.Find("schoolSourcedId");
+            return r =>
+            {
+                var roleName = r[role]?.ToLowerInvariant();
+                var mapped = roleName switch
+                {
+                    "student" => EnrollmentRoles.Student,
+                    // A blank primary flag (optional in 1.1) is read as the class's teacher, not a co-teacher.
+                    "teacher" => string.Equals(r[primary], "false", StringComparison.OrdinalIgnoreCase) ? EnrollmentRoles.CoTeacher : EnrollmentRoles.Teacher,
+                    "aide" or "proctor" => EnrollmentRoles.Aide,
+                    _ => null,
+                };
+                if (r[cls] is not { } classId || r[user] is not { } userId)
+                {
+                    Error(Entities.Enrollment, r.Id, r.At, "The enrollment has no classSourcedId or userSourcedId; skipped");
+                    _s.Skipped.Add(new SourceSkip(SnapshotKinds.Enrollments, r.Id, r.At));
+                }
+                else if (mapped is null)
+                {
+                    Warn(Entities.Enrollment, r.Id, r.At, roleName is null ? "The enrollment has no role; skipped" : $"Enrollment role '{r[role]}' is not synced; skipped");
+                    _s.Skipped.Add(new SourceSkip(SnapshotKinds.Enrollments, r.Id, r.At));
+                }
+                else
+                {
+                    if (r[school] is { } schoolId)
+                    {
+                        _referencedOrgs.Add(schoolId);
+                    }
+
+                    _s.Enrollments.Add(new SourceEnrollment(r.Id, classId, userId, mapped, r.At));
+                }
+            };
+        }
+
+        /// <summary>
+        /// Orgs of type school, plus any other non-district org that people, classes or enrollments use as
+        /// their school (Moodle's fixture hangs everything on a department).
+        /// </summary>
+        private void AddSchools()
+        {
+            foreach (var (school, type) in _orgs)
+            {
+                if (type == "school" || (!IsDistrictLike(type) && _referencedOrgs.Contains(school.SourceId)))
+                {
+                    _s.Schools.Add(school);
+                }
+            }
+        }
+
+        /// <summary>agentSourcedIds run either way (guardian → student, student → guardian); agents of any other role are noise.</summary>
+        private void AddGuardianLinks()
+        {
+            var seen = new HashSet<(string, string)>();
+            foreach (var (userId, isGuardian, agentIds, at) in _agents)
+            {
+                foreach (var agentId in agentIds)
+                {
+                    if (_isGuardian.TryGetValue(agentId, out var agentIsGuardian) && agentIsGuardian != isGuardian)
+                    {
+                        var link = isGuardian ? (userId, agentId) : (agentId, userId);
+                        if (seen.Add(link))
+                        {
+                            _s.GuardianLinks.Add(new SourceGuardianLink(link.Item1, link.Item2, null, at));
+                        }
+                    }
+                }
+            }
+        }
+
+        private static bool IsDistrictLike(string? orgType) => orgType is "district" or "local" or "state" or "national";
+
+        private DateOnly? Date(Record r, int column, string name)
+        {
+            if (r[column] is not { } value)
+            {
+                return null;
+            }
+
+            var date = ParseDate(value);
+            if (date is null)
+            {
+                Warn(Entities.AcademicSession, r.Id, r.At, $"{name} '{value}' is not a date (YYYY-MM-DD or M/D/YYYY); left empty");
+            }
+
+            return date;
+        }
+
+        private string NoName(string entity, Record r)
+        {
+            Warn(entity, r.Id, r.At, "No name or title; the sourcedId is used instead");
+            return r.Id;
+        }
+
+        private void Warn(string? entity, string? id, SourceLocation at, string message) =>
+            _s.Issues.Add(new SourceIssue(Severities.Warning, null, entity, id, at, message));
+
+        private void Error(string? entity, string? id, SourceLocation at, string message) =>
+            _s.Issues.Add(new SourceIssue(Severities.Error, null, entity, id, at, message));
+    }
+}
+
+/// <summary>
+/// Counts data rows for progress (every 10,000 and at the end) and checks cancellation, so a
+/// million-row file stays responsive.
+/// </summary>
+internal sealed class RowCounter(IProgress<long>? progress, CancellationToken ct)
+{
+    public long Rows { get; private set; }
+
+    public void Next()
+    {
+        Rows++;
+        if (Rows % 10_000 == 0)
+        {
+            progress?.Report(Rows);
+        }
+
+        if ((Rows & 1023) == 0)
+        {
+            ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    public void Finish()
+    {
+        ct.ThrowIfCancellationRequested();
+        progress?.Report(Rows);
+    }
+}
+
+/// <summary>
+/// A zip opened defensively: every entry checked before any is read (no path escapes, no symlinks, at most
+/// 2 GB in all, no entry inflating more than 100:1), and the same limits counted again while inflating,
+/// because headers can lie. Files are looked up by name, case-insensitively, at the top or in one wrapping folder.
+/// </summary>
+internal sealed class SafeZip : IDisposable
+{
+    public const long MaxExpandedBytes = 2L * 1024 * 1024 * 1024;
+    public const int MaxRatio = 100;
+
+    // Below 1 MB no ratio is dangerous, and tiny repetitive CSVs can legitimately compress well.
+    private const long RatioFloor = 1024 * 1024;
+
+    private readonly ZipArchive _archive;
+    private readonly Dictionary<string, ZipArchiveEntry> _files;
+    private long _expanded;
+
+    private SafeZip(ZipArchive archive, Dictionary<string, ZipArchiveEntry> files, string? folder)
+    {
+        _archive = archive;
+        _files = files;
+        Folder = folder;
+    }
+
+    /// <summary>The single folder the files were found in, when they were not at the top.</summary>
+    public string? Folder { get; }
+
+    public IEnumerable<string> FileNames => _files.Keys;
+
+    public static SafeZip Open(Stream stream)
+    {
+        ZipArchive archive;
+        try
+        {
+            archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SourceReadException("The upload is not a zip archive", e);
+        }
+
+        try
+        {
+            return Check(archive);
+        }
+        catch (InvalidDataException e)
+        {
+            archive.Dispose();
+            throw new SourceReadException("The zip archive is corrupt", e);
+        }
+        catch
+        {
+            archive.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Copies a non-seekable upload to a temporary file that deletes itself on dispose.</summary>
+    public static async Task<Stream> SpoolAsync(Stream source, CancellationToken ct)
+    {
+        var file = new FileStream(
+            Path.GetTempFileName(), System.IO.FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            await source.CopyToAsync(file, ct).ConfigureAwait(false);
+            file.Position = 0;
+            return file;
+        }
+        catch
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public ZipArchiveEntry? Find(string fileName) => _files.GetValueOrDefault(fileName);
+
+    public Stream OpenEntry(ZipArchiveEntry entry)
+    {
+        try
+        {
+            return new GuardedStream(entry.Open(), entry, this);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SourceReadException($"The zip entry '{entry.FullName}' cannot be read", e) { File = entry.Name };
+        }
+    }
+
+    public void Dispose() => _archive.Dispose();
+
+    private static SafeZip Check(ZipArchive archive)
+    {
+        long declared = 0;
+        var top = new Dictionary<string, ZipArchiveEntry>(StringComparer.OrdinalIgnoreCase);
+        var folders = new Dictionary<string, Dictionary<string, ZipArchiveEntry>>(StringComparer.Ordinal);
+        foreach (var entry in archive.Entries)
+        {
+            var path = entry.FullName.Replace('\\', '/');
+            var parts = path.Split('/');
+            if (path.StartsWith('/') || path.Contains(':', StringComparison.Ordinal) || parts.Contains(".."))
+            {
+                throw new SourceReadException($"The zip entry '{entry.FullName}' points outside the archive");
+            }
+
+            // Unix mode bits sit in the high 16 bits of the external attributes; S_IFLNK = 0xA000.
+            if (((entry.ExternalAttributes >> 16) & 0xF000) == 0xA000)
+            {
+                throw new SourceReadException($"The zip entry '{entry.FullName}' is a symbolic link");
+            }
+
+            declared += entry.Length;
+            if (declared > MaxExpandedBytes)
+            {
+                throw TooLarge();
+            }
+
+            if (entry.Length > RatioFloor && entry.Length > MaxRatio * entry.CompressedLength)
+            {
+                throw Bomb(entry);
+            }
+
+            if (path.EndsWith('/') || parts[0] == "__MACOSX" || parts[^1].StartsWith('.'))
+            {
+                continue;
+            }
+
+            if (parts.Length == 1)
+            {
+                top.TryAdd(path, entry);
+            }
+            else if (parts.Length == 2)
+            {
+                (folders.TryGetValue(parts[0], out var files) ? files : folders[parts[0]] = new(StringComparer.OrdinalIgnoreCase))
+                    .TryAdd(parts[1], entry);
+            }
+        }
+
+        if (top.Keys.Any(IsCsv))
+        {
+            return new SafeZip(archive, top, null);
+        }
+
+        var wrapped = folders.Where(f => f.Value.Keys.Any(IsCsv)).ToList();
+        return wrapped.Count == 1 ? new SafeZip(archive, wrapped[0].Value, wrapped[0].Key) : new SafeZip(archive, top, null);
+
+        static bool IsCsv(string name) => name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static SourceReadException TooLarge() =>
+        new($"The zip expands to more than {MaxExpandedBytes / (1024 * 1024 * 1024)} GB");
+
+    private static SourceReadException Bomb(ZipArchiveEntry entry) =>
+        new($"The zip entry '{entry.FullName}' is compressed more than {MaxRatio}:1; refusing a possible zip bomb") { File = entry.Name };
+
+    /// <summary>
+    /// Counts inflated bytes against the entry's declared size, the ratio limit and the archive total, and checks
+    /// size and CRC-32 at the end: ZipArchive stops at the declared size, so a lying header would otherwise
+    /// hand over a silently truncated file.
+    /// </summary>
+    private sealed class GuardedStream(Stream inner, ZipArchiveEntry entry, SafeZip zip) : Stream
+    {
+        private static readonly uint[] CrcTable = BuildCrcTable();
+        private long _read;
+        private uint _crc = uint.MaxValue;
+        private bool _ended;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n;
+            try
+            {
+                n = inner.Read(buffer);
+            }
+            catch (InvalidDataException e)
+            {
+                throw Corrupt(e);
+            }
+
+            if (n == 0 && buffer.Length > 0 && !_ended)
+            {
+                _ended = true;
+                if (_read != entry.Length || ~_crc != entry.Crc32)
+                {
+                    throw Corrupt(null);
+                }
+            }
+
+            _read += n;
+            zip._expanded += n;
+            if (_read > entry.Length)
+            {
+                throw new SourceReadException($"The zip entry '{entry.FullName}' holds more data than its header declares") { File = entry.Name };
+            }
+
+            if (_read > RatioFloor && _read > MaxRatio * entry.CompressedLength)
+            {
+                throw Bomb(entry);
+            }
+
+            if (zip._expanded > MaxExpandedBytes)
+            {
+                throw TooLarge();
+            }
+
+            foreach (var b in buffer[..n])
+            {
+                _crc = CrcTable[(_crc ^ b) & 0xFF] ^ (_crc >> 8);
+            }
+
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private static uint[] BuildCrcTable()
+        {
+            var table = new uint[256];
+            for (uint i = 0; i < table.Length; i++)
+            {
+                var c = i;
+                for (var k = 0; k < 8; k++)
+                {
+                    c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
+                }
+
+                table[i] = c;
+            }
+
+            return table;
+        }
+
+        private SourceReadException Corrupt(Exception? cause) =>
+            new($"The zip entry '{entry.FullName}' is corrupt (its size or checksum does not match its header)", cause) { File = entry.Name };
+    }
+}
