@@ -13,7 +13,9 @@ internal static class AbandonRules
     public static void FindAbsentPeople(Snapshot incoming, PlanBooks books)
     {
         books.AbsentPeople.AddRange(Absent(incoming, SnapshotKinds.People, books.PresentPeople,
-            books.People.Values.Where(p => p.Origin == Origins.Synced && p.Status == RecordStatus.Active),
+            books.People.Values.Where(p => p.Origin == Origins.Synced && p.Status == RecordStatus.Active
+                // A lone students.csv replaces students only; staff it never mentions are not absent.
+                && (incoming.BulkPeopleRoles is null || p.Roles.Any(incoming.BulkPeopleRoles.Contains))),
             p => p.Links.Get(books.LinkKind)));
         books.AbsentPeopleIds.UnionWith(books.AbsentPeople.Select(p => p.Id));
     }
@@ -42,6 +44,28 @@ internal static class AbandonRules
                 RemoveFromSchoolsAndClasses(books, person, "R13");
         }
         AbandonClasses(incoming, books);
+        AbandonCatalog(incoming, books);
+    }
+
+    /// <summary>R14, extended to what classes hang on: an absent course or academic session is archived.</summary>
+    private static void AbandonCatalog(Snapshot incoming, PlanBooks books)
+    {
+        var courses = incoming.Courses.Select(c => c.SourceId).ToHashSet();
+        foreach (var c in Absent(incoming, SnapshotKinds.Courses, courses,
+            books.Courses.Values.Where(c => c.Status == RecordStatus.Active), c => c.Links.Get(books.LinkKind)))
+        {
+            books.Put(c with { Status = RecordStatus.Archived });
+            books.Plan.Record(new(Entities.Course, c.Id, c.Links.Get(books.LinkKind), ChangeActions.Archived, "status",
+                RecordStatus.Active, RecordStatus.Archived, "R14"));
+        }
+        var sessions = incoming.Sessions.Select(s => s.SourceId).ToHashSet();
+        foreach (var s in Absent(incoming, SnapshotKinds.Sessions, sessions,
+            books.Sessions.Values.Where(s => s.Status == RecordStatus.Active), s => s.Links.Get(books.LinkKind)))
+        {
+            books.Put(s with { Status = RecordStatus.Archived });
+            books.Plan.Record(new(Entities.AcademicSession, s.Id, s.Links.Get(books.LinkKind), ChangeActions.Archived, "status",
+                RecordStatus.Active, RecordStatus.Archived, "R14"));
+        }
     }
 
     /// <summary>R12: a lone student is archived, or removed from its school and classes.</summary>

@@ -80,6 +80,9 @@ internal static class PeopleSteps
             PlanMemberships(books, person, id);
         }
         PlanGuardianLinks(incoming, books);
+        foreach (var (school, people) in books.UnknownSchools)
+            plan.Issues.Add(new(Severities.Warning, null, Entities.Membership, school,
+                $"School {school} is named by {people} people but is neither in the source nor mapped; those memberships were not created."));
     }
 
     private static void Update(PlanBooks books, SourcePerson person, string? email, MatchKind match, SyncSettings settings, Guid id)
@@ -125,6 +128,8 @@ internal static class PeopleSteps
         var schoolSources = role == Roles.Student
             ? (person.PrimarySchoolSourceId is { } primary ? [primary] : [])
             : person.SchoolSourceIds;
+        // A record that names no school (e.g. a supplementary guardian file) leaves memberships as they are.
+        if (schoolSources.Count == 0) return;
         var wanted = schoolSources
             .Select(s => books.SchoolIdBySource.TryGetValue(s, out var id) ? id : (Guid?)null)
             .OfType<Guid>().Distinct().ToHashSet();
@@ -133,9 +138,8 @@ internal static class PeopleSteps
         foreach (var m in books.Memberships.OfPerson(personId).ToList())
             if (m.Origin == Origins.Synced && !m.Ended && !wanted.Contains(m.TargetId))
                 books.End(books.Memberships, Entities.Membership, m, "R7");
-        if (schoolSources.Count > 0 && wanted.Count == 0)
-            books.Plan.Issues.Add(new(Severities.Warning, null, Entities.Membership, person.SourceId,
-                $"None of the person's schools ({string.Join(", ", schoolSources)}) is in the source or mapped.", person.At.File, person.At.Row));
+        foreach (var unknown in schoolSources.Where(s => !books.SchoolIdBySource.ContainsKey(s)))
+            books.UnknownSchools[unknown] = books.UnknownSchools.GetValueOrDefault(unknown) + 1;
     }
 
     /// <summary>Guardian links from the source are opened; synced links the source no longer sends are ended (R11).</summary>
@@ -146,8 +150,8 @@ internal static class PeopleSteps
         var wanted = new HashSet<(Guid, Guid)>();
         foreach (var link in incoming.GuardianLinks)
         {
-            if (!books.PersonIdBySource.TryGetValue(link.GuardianSourceId, out var guardian)
-                || !books.PersonIdBySource.TryGetValue(link.StudentSourceId, out var student))
+            if (Resolve(books, link.GuardianSourceId, null) is not { } guardian
+                || Resolve(books, link.StudentSourceId, link.StudentEmail) is not { } student)
             {
                 books.Plan.Issues.Add(new(Severities.Warning, "R11", Entities.GuardianLink, link.GuardianSourceId,
                     $"Guardian link to student {link.StudentSourceId} names a person that was not imported; skipped.", link.At.File, link.At.Row));
@@ -163,6 +167,16 @@ internal static class PeopleSteps
                 && FromThisSource(books, link.PersonId) && FromThisSource(books, link.TargetId))
                 books.End(books.GuardianLinks, Entities.GuardianLink, link, "R11");
     }
+
+    /// <summary>
+    /// A person named by a link: imported in this snapshot, or already holding this source's link, or,
+    /// for a supplementary guardian file that names the student by email, matched by email (R1).
+    /// </summary>
+    private static Guid? Resolve(PlanBooks books, string sourceId, string? email) =>
+        books.PersonIdBySource.TryGetValue(sourceId, out var id) ? id
+        : books.PersonByLink.TryGetValue(sourceId, out id) ? id
+        : EmailNormalizer.Normalize(email) is { } e && books.PersonByEmail.TryGetValue(e, out id) ? id
+        : null;
 
     private static bool FromThisSource(PlanBooks books, Guid personId) =>
         books.People.TryGetValue(personId, out var p) && p.Links.Get(books.LinkKind) is not null;

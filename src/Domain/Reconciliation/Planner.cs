@@ -95,6 +95,8 @@ internal sealed class PlanBooks
     public HashSet<string> PresentClasses { get; } = [];
     /// <summary>Existing people of this source that the snapshot abandons (R12–R15); decided before links are planned.</summary>
     public List<PersonRecord> AbsentPeople { get; } = [];
+    /// <summary>School source ids that people name but nothing resolves, with how many people name each.</summary>
+    public Dictionary<string, int> UnknownSchools { get; } = [];
     public HashSet<Guid> AbsentPeopleIds { get; } = [];
 
     /// <summary>Source ids present in the snapshot. Filtered ones count as present unless abandonFiltered (R18).</summary>
@@ -104,6 +106,12 @@ internal sealed class PlanBooks
             if (!settings.AbandonFiltered || scope.PersonInScope(p)) PresentPeople.Add(p.SourceId);
         foreach (var c in incoming.Classes)
             if (!settings.AbandonFiltered || scope.ClassInScope(c)) PresentClasses.Add(c.SourceId);
+        // Rows the reader skipped with an issue are present: their records stay as they were.
+        foreach (var skip in incoming.Skipped)
+        {
+            if (skip.Kind == SnapshotKinds.People) PresentPeople.Add(skip.SourceId);
+            else if (skip.Kind == SnapshotKinds.Classes) PresentClasses.Add(skip.SourceId);
+        }
     }
 
     private readonly HashSet<Guid> _touchedPeople = [];

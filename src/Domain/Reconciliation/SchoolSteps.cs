@@ -80,7 +80,9 @@ internal static class CatalogSteps
             else if (books.Sessions[wanted.Id] is var existing && existing != (wanted with { Links = existing.Links }))
             {
                 books.Put(wanted with { Links = existing.Links });
-                books.Plan.Record(new(Entities.AcademicSession, wanted.Id, s.SourceId, ChangeActions.Updated, null, existing.Title, s.Title, "R7"));
+                books.Plan.Record(existing.Status == RecordStatus.Archived
+                    ? new(Entities.AcademicSession, wanted.Id, s.SourceId, ChangeActions.Restored, "status", existing.Status, RecordStatus.Active, "R16")
+                    : new(Entities.AcademicSession, wanted.Id, s.SourceId, ChangeActions.Updated, null, existing.Title, s.Title, "R7"));
             }
             else books.Plan.Count(Entities.AcademicSession, ChangeActions.Unchanged);
             books.SessionIdBySource[s.SourceId] = wanted.Id;
@@ -107,7 +109,9 @@ internal static class CatalogSteps
             else if (books.Courses[wanted.Id] is var existing && existing != (wanted with { Links = existing.Links }))
             {
                 books.Put(wanted with { Links = existing.Links });
-                books.Plan.Record(new(Entities.Course, wanted.Id, c.SourceId, ChangeActions.Updated, null, existing.Title, c.Title, "R7"));
+                books.Plan.Record(existing.Status == RecordStatus.Archived
+                    ? new(Entities.Course, wanted.Id, c.SourceId, ChangeActions.Restored, "status", existing.Status, RecordStatus.Active, "R16")
+                    : new(Entities.Course, wanted.Id, c.SourceId, ChangeActions.Updated, null, existing.Title, c.Title, "R7"));
             }
             else books.Plan.Count(Entities.Course, ChangeActions.Unchanged);
             books.CourseIdBySource[c.SourceId] = wanted.Id;
