@@ -17,6 +17,10 @@ public static class Extensions
         builder.Services.AddScoped<SyncRunner>();
         builder.Services.AddScoped<ISourceReader, UploadReader>();
         builder.Services.AddHostedService<QueuedRunDispatcher>();
+        builder.Services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ScheduleService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());
         return builder;
     }
 }
