@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.EntityFrameworkCore;
+using RosterSync.Api.Http;
+using RosterSync.Domain.Model;
+using RosterSync.Domain.Persistence;
+
+namespace RosterSync.Api.Auth;
+
+/// <summary>A policy's one requirement: the route's district, then the scope. A null scope means operator only.</summary>
+public sealed record DistrictAccessRequirement(string? Scope) : IAuthorizationRequirement;
+
+/// <summary>Marks a route whose <see cref="RouteParameter"/> names a record of <see cref="Entity"/> that must belong to the route's district.</summary>
+public sealed record RecordOf(string Entity, string RouteParameter = "id");
+
+/// <summary>
+/// The order of checks scripts rely on (issue 6): the district first (another district's id, or a record of another
+/// district under your own path: 404), then the scope (403). Validation and preconditions come later, in the handler.
+/// Doing the district check here, before any endpoint filter, keeps a 400 from ever telling whether a record exists.
+/// </summary>
+internal sealed class DistrictAccessHandler(RosterDbContext db) : AuthorizationHandler<DistrictAccessRequirement, HttpContext>
+{
+    public const string NotFoundReason = "not-found";
+
+    protected override async Task HandleRequirementAsync(
+        AuthorizationHandlerContext context, DistrictAccessRequirement requirement, HttpContext http)
+    {
+        var user = context.User;
+        if (user.Identity?.IsAuthenticated != true) return;
+        if (requirement.Scope is null && !user.IsOperator())
+        {
+            context.Fail();
+            return;
+        }
+        if (RouteGuid(http, "districtId") is { } districtId && !await VisibleAsync(http, user.IsOperator(), user.DistrictId(), districtId))
+        {
+            context.Fail(new AuthorizationFailureReason(this, NotFoundReason));
+            return;
+        }
+        if (requirement.Scope is not null && !user.HasScope(requirement.Scope))
+        {
+            context.Fail();
+            return;
+        }
+        context.Succeed(requirement);
+    }
+
+    private async Task<bool> VisibleAsync(HttpContext http, bool isOperator, Guid? ownDistrict, Guid districtId)
+    {
+        var ct = http.RequestAborted;
+        if (!isOperator && ownDistrict != districtId) return false;
+        if (isOperator && !await db.Districts.AnyAsync(d => d.Id == districtId, ct)) return false;
+        if (http.GetEndpoint()?.Metadata.GetMetadata<RecordOf>() is not { } record) return true;
+        if (RouteGuid(http, record.RouteParameter) is not { } id) return false;
+        return record.Entity switch
+        {
+            Entities.Person => await db.People.AnyAsync(p => p.Id == id && p.DistrictId == districtId, ct),
+            Entities.School => await db.Schools.AnyAsync(s => s.Id == id && s.DistrictId == districtId, ct),
+            Entities.Class => await db.Classes.AnyAsync(c => c.Id == id && c.DistrictId == districtId, ct),
+            RecordKinds.Run => await db.SyncRuns.AnyAsync(r => r.Id == id && r.DistrictId == districtId, ct),
+            RecordKinds.ApiKey => await db.ApiKeys.AnyAsync(k => k.Id == id && k.DistrictId == districtId, ct),
+            _ => throw new InvalidOperationException($"No existence check for {record.Entity}"),
+        };
+    }
+
+    private static Guid? RouteGuid(HttpContext http, string name) =>
+        http.GetRouteValue(name) is string s && Guid.TryParse(s, out var id) ? id : null;
+}
+
+/// <summary>Record kinds the Api guards that are not roster entities.</summary>
+public static class RecordKinds
+{
+    public const string Run = "run";
+    public const string ApiKey = "apiKey";
+}
+
+/// <summary>Turns the authorization outcome into the problem of SPEC §7: 401, 404 for another district's data, 403.</summary>
+internal sealed class ProblemAuthorizationResultHandler(IProblemDetailsService problems) : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+    {
+        if (result.Succeeded)
+        {
+            await _default.HandleAsync(next, context, policy, result);
+            return;
+        }
+        var (status, title) = result switch
+        {
+            { Challenged: true } => (StatusCodes.Status401Unauthorized, "A valid key is required: Authorization: Bearer <key>"),
+            _ when result.AuthorizationFailure?.FailureReasons.Any(r => r.Message == DistrictAccessHandler.NotFoundReason) == true =>
+                (StatusCodes.Status404NotFound, "Not found"),
+            _ => (StatusCodes.Status403Forbidden, "This key may not do that"),
+        };
+        if (status == StatusCodes.Status401Unauthorized) context.Response.Headers.WWWAuthenticate = "Bearer";
+        context.Response.StatusCode = status;
+        await problems.WriteAsync(new()
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Type = ProblemTypes.ForStatus(status), Title = title },
+        });
+    }
+}

@@ -1,0 +1,61 @@
+using System.Reflection;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using RosterSync.Api.Auth;
+using RosterSync.Api.Http;
+using RosterSync.Api.Imports;
+using RosterSync.Api.SyncRuns;
+using RosterSync.Api.SyncSettings;
+using RosterSync.Domain.Persistence;
+using RosterSync.ServiceDefaults;
+
+namespace RosterSync.Api;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddApiServices(this IHostApplicationBuilder builder)
+    {
+        // The build writes the OpenAPI document by running this registration (GetDocument.Insider): give it the
+        // configuration it needs and, at the end, nothing to start, so no build ever connects anywhere.
+        var buildTimeDocument = Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
+        if (buildTimeDocument)
+        {
+            builder.Configuration.AddInMemoryCollection([
+                new("ConnectionStrings:" + PersistenceExtensions.ConnectionName, "Host=localhost;Database=openapi-document"),
+                new("Auth:OperatorKey", "openapi-document-generation"),
+            ]);
+        }
+
+        // PostgreSQL, the MassTransit bus (publish only: the Api has no consumers), Data Protection, health checks.
+        builder.AddRosterDefaults();
+
+        var services = builder.Services;
+        services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RunOptions>().BindConfiguration(RunOptions.Section).ValidateOnStart();
+        services.AddOptions<CorsSettings>().BindConfiguration(CorsSettings.Section);
+
+        // Strict: otherwise every number is documented as ["integer","string"] and "10" is accepted for 10.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemTypes.Customize);
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddValidation();
+
+        services.AddApiAuth();
+        services.AddApiRateLimiting();
+        services.AddCors();
+        services.AddOptions<CorsOptions>()
+            .Configure<IOptions<CorsSettings>>((cors, settings) => cors.AddDefaultPolicy(policy => policy
+                .WithOrigins(settings.Value.AllowedOrigins).AllowAnyMethod().AllowAnyHeader()
+                .WithExposedHeaders("ETag", "Location", "Retry-After", Idempotency.ReplayedHeader)));
+        services.AddOpenApi(o => o.AddRosterConventions());
+
+        services.AddScoped<RunStarter>();
+        services.AddSourceTest();
+
+        if (buildTimeDocument) services.RemoveAll<IHostedService>();
+        return builder;
+    }
+}

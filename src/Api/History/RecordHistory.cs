@@ -1,0 +1,92 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using RosterSync.Api.Auth;
+using RosterSync.Api.Http;
+using RosterSync.Domain.Model;
+using RosterSync.Domain.Persistence;
+
+namespace RosterSync.Api.History;
+
+/// <summary>
+/// One change to a record, by a run (<c>runId</c>) or through the Api (<c>apiKeyId</c>, null for the operator), with
+/// the rule that decided it: what an admin reads to answer "why did this field not update?" (issue 6).
+/// </summary>
+public sealed record HistoryEntry(
+    string By, Guid? RunId, Guid? ApiKeyId, DateTimeOffset At, string Action, string? Field, string? Before, string? After, string? Rule);
+
+public sealed record HistoryQuery([property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
+
+/// <summary>A field edit made through the Api, recorded as a <see cref="ManualChange"/>.</summary>
+public sealed record FieldEdit(string Field, string? Before, string? After, string? Rule = null);
+
+public static class RecordHistory
+{
+    public const string ByRun = "run";
+    public const string ByApi = "api";
+
+    public static void Record(RosterDbContext db, ClaimsPrincipal user, Guid districtId, string entity, Guid recordId, string action,
+        IEnumerable<FieldEdit> edits, DateTimeOffset at)
+    {
+        var rows = edits.Select(e => new ManualChange
+        {
+            DistrictId = districtId, Entity = entity, RecordId = recordId, Action = action,
+            Field = e.Field, Before = e.Before, After = e.After, Rule = e.Rule, ApiKeyId = user.ApiKeyId(), ChangedAt = at,
+        }).ToList();
+        if (rows.Count == 0)
+            rows.Add(new ManualChange { DistrictId = districtId, Entity = entity, RecordId = recordId, Action = action, ApiKeyId = user.ApiKeyId(), ChangedAt = at });
+        db.ManualChanges.AddRange(rows);
+    }
+
+    /// <summary>Newest first: applied changes of succeeded, non-dry runs and the Api's edits, keyset-paged over (at, source, id).</summary>
+    public static async Task<Results<Ok<Page<HistoryEntry>>, ValidationProblem>> ListAsync(
+        RosterDbContext db, Guid districtId, Guid recordId, HistoryQuery query, CancellationToken ct)
+    {
+        if (!TryReadCursor(query.Cursor, out var after)) return Cursor.Invalid();
+        // Source 1 = a run's change, 0 = an Api edit: a tie-breaker between the two id sequences.
+        var byRuns =
+            from c in db.RunChanges
+            join r in db.SyncRuns on c.RunId equals r.Id
+            where c.DistrictId == districtId && c.RecordId == recordId && c.Action != ChangeActions.Unchanged
+                && r.Status == RunStatus.Succeeded && !r.DryRun
+            select new { c.Id, Source = 1, RunId = (Guid?)r.Id, ApiKeyId = (Guid?)null, At = r.FinishedAt ?? r.QueuedAt, c.Action, c.Field, c.Before, c.After, c.Rule };
+        var byApi =
+            from m in db.ManualChanges
+            where m.DistrictId == districtId && m.RecordId == recordId
+            select new { m.Id, Source = 0, RunId = (Guid?)null, m.ApiKeyId, At = m.ChangedAt, m.Action, m.Field, m.Before, m.After, m.Rule };
+        var all = byRuns.Concat(byApi);
+        if (after is { } last)
+            all = all.Where(h => h.At < last.At || (h.At == last.At && (h.Source < last.Source || (h.Source == last.Source && h.Id < last.Id))));
+        var rows = await all.OrderByDescending(h => h.At).ThenByDescending(h => h.Source).ThenByDescending(h => h.Id)
+            .Take(query.LimitOf() + 1).ToListAsync(ct);
+        var next = rows.Count > query.LimitOf() ? rows[query.LimitOf() - 1] : null;
+        var items = rows.Take(query.LimitOf())
+            .Select(h => new HistoryEntry(h.Source == 1 ? ByRun : ByApi, h.RunId, h.ApiKeyId, h.At, h.Action, h.Field, h.Before, h.After, h.Rule))
+            .ToList();
+        return TypedResults.Ok(new Page<HistoryEntry>(items, next is null ? null : CursorOf(next.At, next.Source, next.Id)));
+    }
+
+    private static string CursorOf(DateTimeOffset at, int source, long id) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{at.UtcTicks}|{source}|{id}")));
+
+    private static bool TryReadCursor(string? cursor, out (DateTimeOffset At, int Source, long Id)? value)
+    {
+        value = null;
+        if (cursor is null) return true;
+        try
+        {
+            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split('|');
+            if (parts.Length != 3) return false;
+            value = (new DateTimeOffset(long.Parse(parts[0], CultureInfo.InvariantCulture), TimeSpan.Zero),
+                int.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentOutOfRangeException)
+        {
+            return false;
+        }
+    }
+}

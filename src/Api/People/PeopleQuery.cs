@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+using RosterSync.Api.Http;
+using RosterSync.Domain.Model;
+
+namespace RosterSync.Api.People;
+
+/// <summary>GET people filters (SPEC §7). <c>q</c> matches a part of the name or email, ignoring case.</summary>
+public sealed record PeopleQuery(
+    [property: OneOf(Roles.Student, Roles.Teacher, Roles.Staff, Roles.Administrator, Roles.Guardian)] string? Role,
+    [property: OneOf(RecordStatus.Active, RecordStatus.Archived)] string? Status,
+    string? Email,
+    Guid? SchoolId,
+    [property: StringLength(200)] string? Q,
+    DateTimeOffset? ModifiedSince,
+    [property: PageLimit] int? Limit,
+    string? Cursor) : IPageQuery;
+
+public sealed record LinkQuery([property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
+
+public sealed record CreatePerson(
+    string? Email, string? GivenName, string? FamilyName, string? MiddleName, IReadOnlyList<string>? Roles,
+    string? Grade, int? GraduationYear, string? Sms, string? Phone, string? Language, string? Room, IReadOnlyList<Guid>? SchoolIds);
+
+/// <summary>PATCH body: a field left out or null is unchanged; an empty string clears a text field.</summary>
+public sealed record PersonPatch(
+    string? Email, string? GivenName, string? FamilyName, string? MiddleName, string? Grade, int? GraduationYear,
+    string? Sms, string? Phone, string? Language, string? Room);
+
+public sealed record CreateGuardianLink(Guid GuardianId, string? Relationship);

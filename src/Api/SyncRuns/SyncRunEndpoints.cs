@@ -1,0 +1,146 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using RosterSync.Api.Auth;
+using RosterSync.Api.Http;
+using RosterSync.Domain.Model;
+using RosterSync.Domain.Persistence;
+
+namespace RosterSync.Api.SyncRuns;
+
+public sealed record StartRunRequest(bool DryRun);
+
+public sealed record RunQuery(
+    [property: OneOf(RunStatus.Queued, RunStatus.Running, RunStatus.AwaitingApproval, RunStatus.Succeeded, RunStatus.Failed, RunStatus.Cancelled)] string? Status,
+    [property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
+
+public sealed record ChangeQuery(
+    [property: OneOf(Entities.Person, Entities.School, Entities.Class, Entities.Enrollment, Entities.Membership, Entities.GuardianLink, Entities.AcademicSession, Entities.Course)] string? Entity,
+    [property: OneOf(ChangeActions.Created, ChangeActions.Updated, ChangeActions.Unchanged, ChangeActions.Archived, ChangeActions.Removed, ChangeActions.Restored, ChangeActions.Skipped)] string? Action,
+    [property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
+
+public sealed record IssueQuery(
+    [property: OneOf(Severities.Error, Severities.Warning)] string? Severity,
+    [property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
+
+public static class SyncRunEndpoints
+{
+    private static readonly RecordOf Run = new(RecordKinds.Run);
+
+    public static RouteGroupBuilder MapSyncRuns(this IEndpointRouteBuilder app)
+    {
+        var runs = app.MapGroup("/api/v1/districts/{districtId:guid}/sync-runs").WithTags("SyncRuns");
+
+        runs.MapPost("/", StartRun).RequireScope(Scopes.SyncRun).WithIdempotency().WithName("StartSyncRun").ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Pull the configured source now (R25: an open run answers instead)");
+        runs.MapGet("/", ListRuns).RequireScope(Scopes.RosterRead).WithName("ListSyncRuns");
+        runs.MapGet("/{id:guid}", async Task<Results<Ok<RunDto>, ProblemHttpResult>> (Guid districtId, Guid id, RosterDbContext db, CancellationToken ct) =>
+            await db.SyncRuns.AsNoTracking().Where(r => r.DistrictId == districtId && r.Id == id).Select(RunDto.Project).SingleOrDefaultAsync(ct)
+                is { } run ? TypedResults.Ok(run) : Problems.NotFound())
+            .RequireScope(Scopes.RosterRead, Run).WithName("GetSyncRun");
+        runs.MapGet("/{id:guid}/changes", ListChanges).RequireScope(Scopes.RosterRead, Run).WithName("ListSyncRunChanges");
+        runs.MapGet("/{id:guid}/issues", ListIssues).RequireScope(Scopes.RosterRead, Run).WithName("ListSyncRunIssues");
+        runs.MapPost("/{id:guid}/approve", Approve).RequireScope(Scopes.SyncRun, Run).WithName("ApproveSyncRun").ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("R21: apply a run stopped in awaiting-approval");
+        runs.MapPost("/{id:guid}/cancel", Cancel).RequireScope(Scopes.SyncRun, Run).WithName("CancelSyncRun").ProducesProblem(StatusCodes.Status409Conflict);
+        runs.MapPost("/{id:guid}/revert", Revert).RequireScope(Scopes.SyncRun, Run).WithIdempotency().WithName("RevertSyncRun").ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("R24: undo a succeeded run in a new run");
+        return runs;
+    }
+
+    public static string LocationOf(SyncRun run) => $"/api/v1/districts/{run.DistrictId}/sync-runs/{run.Id}";
+
+    public static Accepted<RunDto> Accepted(SyncRun run) => TypedResults.Accepted(LocationOf(run), RunDto.From(run));
+
+    private static async Task<Results<Accepted<RunDto>, ProblemHttpResult>> StartRun(
+        Guid districtId, StartRunRequest? request, RosterDbContext db, RunStarter starter, CancellationToken ct)
+    {
+        var settings = await db.SyncSettings.AsNoTracking().Where(s => s.DistrictId == districtId).Select(s => s.Settings).SingleOrDefaultAsync(ct);
+        if (settings?.Source.Kind is not { } kind || kind == SourceKinds.Upload)
+            return Problems.Conflict(ProblemTypes.SourceNotPullable, "This district's source is uploaded, not pulled",
+                "Upload the file with POST imports, or configure a clever, classlink or oneroster-sftp source in sync-settings.");
+        var start = await starter.StartAsync(RunStarter.NewRun(districtId, RunTriggers.Api, kind, request?.DryRun ?? false), null, ct);
+        return Accepted(start.Run);
+    }
+
+    private static async Task<Results<Ok<Page<RunDto>>, ValidationProblem>> ListRuns(
+        Guid districtId, [AsParameters] RunQuery query, RosterDbContext db, CancellationToken ct)
+    {
+        if (!Cursor.TryRead(query.Cursor, out Guid? before)) return Cursor.Invalid();
+        var rows = await db.SyncRuns.AsNoTracking()
+            .Where(r => r.DistrictId == districtId && (query.Status == null || r.Status == query.Status) && (before == null || r.Id < before))
+            .OrderByDescending(r => r.Id)
+            .Take(query.LimitOf() + 1)
+            .Select(RunDto.Project)
+            .ToListAsync(ct);
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), r => Cursor.Of(r.Id)));
+    }
+
+    private static async Task<Results<Ok<Page<RunChangeDto>>, ValidationProblem>> ListChanges(
+        Guid districtId, Guid id, [AsParameters] ChangeQuery query, RosterDbContext db, CancellationToken ct)
+    {
+        if (!Cursor.TryRead(query.Cursor, out long? after)) return Cursor.Invalid();
+        var rows = await db.RunChanges.AsNoTracking()
+            .Where(c => c.RunId == id && c.DistrictId == districtId && (after == null || c.Id > after)
+                && (query.Entity == null || c.Entity == query.Entity) && (query.Action == null || c.Action == query.Action))
+            .OrderBy(c => c.Id)
+            .Take(query.LimitOf() + 1)
+            .Select(c => new RunChangeDto(c.Id, c.Entity, c.RecordId, c.SourceId, c.Action, c.Field, c.Before, c.After, c.Rule))
+            .ToListAsync(ct);
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), c => Cursor.Of(c.Id)));
+    }
+
+    private static async Task<Results<Ok<Page<RunIssueDto>>, ValidationProblem>> ListIssues(
+        Guid districtId, Guid id, [AsParameters] IssueQuery query, RosterDbContext db, CancellationToken ct)
+    {
+        if (!Cursor.TryRead(query.Cursor, out long? after)) return Cursor.Invalid();
+        var rows = await db.RunIssues.AsNoTracking()
+            .Where(i => i.RunId == id && i.DistrictId == districtId && (after == null || i.Id > after)
+                && (query.Severity == null || i.Severity == query.Severity))
+            .OrderBy(i => i.Id)
+            .Take(query.LimitOf() + 1)
+            .Select(i => new RunIssueDto(i.Id, i.Severity, i.Rule, i.Entity, i.SourceId, i.File, i.Row, i.Message))
+            .ToListAsync(ct);
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), i => Cursor.Of(i.Id)));
+    }
+
+    private static async Task<Results<Accepted<RunDto>, ProblemHttpResult>> Approve(
+        Guid districtId, Guid id, RosterDbContext db, RunStarter starter, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var approved = await db.SyncRuns
+            .Where(r => r.DistrictId == districtId && r.Id == id && r.Status == RunStatus.AwaitingApproval)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Approved, true).SetProperty(r => r.Status, RunStatus.Queued).SetProperty(r => r.PublishedAt, now), ct);
+        var run = await db.SyncRuns.AsNoTracking().SingleAsync(r => r.DistrictId == districtId && r.Id == id, ct);
+        if (approved == 0) return StateConflict(run, "Only a run awaiting approval can be approved");
+        await starter.PublishAsync(run, ct);
+        return Accepted(run);
+    }
+
+    private static async Task<Results<Ok<RunDto>, ProblemHttpResult>> Cancel(Guid districtId, Guid id, RosterDbContext db, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        // The Worker checks the status before it applies, so a cancelled running run applies nothing.
+        var cancelled = await db.SyncRuns
+            .Where(r => r.DistrictId == districtId && r.Id == id && RunStatus.Open.Contains(r.Status))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now), ct);
+        var run = await db.SyncRuns.AsNoTracking().SingleAsync(r => r.DistrictId == districtId && r.Id == id, ct);
+        return cancelled == 0 ? StateConflict(run, "Only a queued, running or awaiting-approval run can be cancelled") : TypedResults.Ok(RunDto.From(run));
+    }
+
+    private static async Task<Results<Accepted<RunDto>, ProblemHttpResult>> Revert(
+        Guid districtId, Guid id, RosterDbContext db, RunStarter starter, CancellationToken ct)
+    {
+        var run = await db.SyncRuns.AsNoTracking().SingleAsync(r => r.DistrictId == districtId && r.Id == id, ct);
+        if (run.Status != RunStatus.Succeeded || run.DryRun)
+            return StateConflict(run, "Only a succeeded run that was not a dry run can be reverted");
+        if (await db.SyncRuns.AnyAsync(r => r.RevertsRunId == id && r.Status == RunStatus.Succeeded, ct))
+            return Problems.Conflict(ProblemTypes.RunAlreadyReverted, "This run was already reverted", rule: "R24");
+        var revert = RunStarter.NewRun(districtId, RunTriggers.Revert, RunTriggers.Revert, dryRun: false);
+        revert.RevertsRunId = id;
+        return Accepted((await starter.StartAsync(revert, null, ct)).Run);
+    }
+
+    private static ProblemHttpResult StateConflict(SyncRun run, string title) =>
+        Problems.Conflict(ProblemTypes.RunState, title, $"The run is {run.Status}.");
+}

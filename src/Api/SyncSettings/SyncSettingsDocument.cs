@@ -1,0 +1,130 @@
+using RosterSync.Domain.Model;
+
+namespace RosterSync.Api.SyncSettings;
+
+/// <summary>
+/// PUT body (SPEC §8): the district's settings with the source's secrets, which are write-only. A secret left out
+/// keeps the stored one; an empty string removes it.
+/// </summary>
+public sealed record SyncSettingsInput
+{
+    public SourceInput? Source { get; init; }
+    /// <summary>A 5-field cron expression evaluated by the Worker, or null for no schedule.</summary>
+    public string? Schedule { get; init; }
+    public bool UpdateActiveUsers { get; init; }
+    public string? AbandonedStudents { get; init; } = AbandonedStudentPolicy.Archive;
+    public string? FamilyAbandonment { get; init; } = FamilyAbandonmentPolicy.Soft;
+    public int SafetyThresholdPercent { get; init; } = 10;
+    public int SafetyThresholdMinimum { get; init; } = 5;
+    public string? ManualStudents { get; init; } = ManualStudentsPolicy.Allow;
+    public bool AbandonFiltered { get; init; }
+    public IReadOnlyList<SchoolMapping>? SchoolMappings { get; init; } = [];
+    public SyncFilters? Filters { get; init; } = new();
+    public IReadOnlyDictionary<string, FieldSetting>? Fields { get; init; } = new Dictionary<string, FieldSetting>();
+    public GuardianFeedSettings? GuardianFeed { get; init; }
+
+    public Domain.Model.SyncSettings ToSettings() => new()
+    {
+        Source = Source!.ToSettings(),
+        Schedule = string.IsNullOrWhiteSpace(Schedule) ? null : Schedule.Trim(),
+        UpdateActiveUsers = UpdateActiveUsers,
+        AbandonedStudents = AbandonedStudents!,
+        FamilyAbandonment = FamilyAbandonment!,
+        SafetyThresholdPercent = SafetyThresholdPercent,
+        SafetyThresholdMinimum = SafetyThresholdMinimum,
+        ManualStudents = ManualStudents!,
+        AbandonFiltered = AbandonFiltered,
+        SchoolMappings = SchoolMappings ?? [],
+        Filters = Filters ?? new(),
+        Fields = Fields ?? new Dictionary<string, FieldSetting>(),
+        GuardianFeed = GuardianFeed,
+    };
+
+    /// <summary>The stored settings as a PUT body without secrets: the base a PATCH is merged onto.</summary>
+    public static SyncSettingsInput From(Domain.Model.SyncSettings s) => new()
+    {
+        Source = SourceInput.From(s.Source),
+        Schedule = s.Schedule,
+        UpdateActiveUsers = s.UpdateActiveUsers,
+        AbandonedStudents = s.AbandonedStudents,
+        FamilyAbandonment = s.FamilyAbandonment,
+        SafetyThresholdPercent = s.SafetyThresholdPercent,
+        SafetyThresholdMinimum = s.SafetyThresholdMinimum,
+        ManualStudents = s.ManualStudents,
+        AbandonFiltered = s.AbandonFiltered,
+        SchoolMappings = s.SchoolMappings,
+        Filters = s.Filters,
+        Fields = s.Fields,
+        GuardianFeed = s.GuardianFeed,
+    };
+}
+
+public sealed record SourceInput
+{
+    /// <summary>upload | clever | classlink | oneroster-sftp</summary>
+    public string? Kind { get; init; }
+    public string? BaseUrl { get; init; }
+    /// <summary>classlink: oauth1 | oauth2 | bearer</summary>
+    public string? Auth { get; init; }
+    public string? ClientId { get; init; }
+    public string? TokenUrl { get; init; }
+    public string? Host { get; init; }
+    public int? Port { get; init; }
+    public string? Username { get; init; }
+    public string? HostKeyFingerprint { get; init; }
+    public string? Folder { get; init; }
+    public string? FilePattern { get; init; }
+    /// <summary>Write-only. clever, or classlink with auth bearer.</summary>
+    public string? Token { get; init; }
+    /// <summary>Write-only. classlink with auth oauth1 or oauth2.</summary>
+    public string? ClientSecret { get; init; }
+    /// <summary>Write-only. oneroster-sftp.</summary>
+    public string? Password { get; init; }
+    /// <summary>Write-only. oneroster-sftp, OpenSSH format.</summary>
+    public string? PrivateKey { get; init; }
+
+    public IEnumerable<(string Name, string? Value)> Secrets() =>
+        [(SecretNames.Token, Token), (SecretNames.ClientSecret, ClientSecret), (SecretNames.Password, Password), (SecretNames.PrivateKey, PrivateKey)];
+
+    public SourceSettings ToSettings() => new()
+    {
+        Kind = Kind!, BaseUrl = BaseUrl, Auth = Auth, ClientId = ClientId, TokenUrl = TokenUrl, Host = Host, Port = Port,
+        Username = Username, HostKeyFingerprint = HostKeyFingerprint, Folder = Folder, FilePattern = FilePattern,
+    };
+
+    public static SourceInput From(SourceSettings s) => new()
+    {
+        Kind = s.Kind, BaseUrl = s.BaseUrl, Auth = s.Auth, ClientId = s.ClientId, TokenUrl = s.TokenUrl, Host = s.Host, Port = s.Port,
+        Username = s.Username, HostKeyFingerprint = s.HostKeyFingerprint, Folder = s.Folder, FilePattern = s.FilePattern,
+    };
+}
+
+/// <summary>The keys of the encrypted secrets dictionary the Worker reads (SecretProtector).</summary>
+public static class SecretNames
+{
+    public const string Token = "token";
+    public const string ClientSecret = "clientSecret";
+    public const string Password = "password";
+    public const string PrivateKey = "privateKey";
+}
+
+/// <summary>GET answer: the settings with each secret replaced by whether it is set.</summary>
+public sealed record SyncSettingsDocument(
+    SourceView Source, string? Schedule, bool UpdateActiveUsers, string AbandonedStudents, string FamilyAbandonment,
+    int SafetyThresholdPercent, int SafetyThresholdMinimum, string ManualStudents, bool AbandonFiltered,
+    IReadOnlyList<SchoolMapping> SchoolMappings, SyncFilters Filters, IReadOnlyDictionary<string, FieldSetting> Fields,
+    GuardianFeedSettings? GuardianFeed, DateTimeOffset? UpdatedAt)
+{
+    public static SyncSettingsDocument From(Domain.Model.SyncSettings s, IReadOnlySet<string> secretsSet, DateTimeOffset? updatedAt) => new(
+        new SourceView(s.Source.Kind, s.Source.BaseUrl, s.Source.Auth, s.Source.ClientId, s.Source.TokenUrl, s.Source.Host, s.Source.Port,
+            s.Source.Username, s.Source.HostKeyFingerprint, s.Source.Folder, s.Source.FilePattern,
+            secretsSet.Contains(SecretNames.Token), secretsSet.Contains(SecretNames.ClientSecret),
+            secretsSet.Contains(SecretNames.Password), secretsSet.Contains(SecretNames.PrivateKey)),
+        s.Schedule, s.UpdateActiveUsers, s.AbandonedStudents, s.FamilyAbandonment, s.SafetyThresholdPercent, s.SafetyThresholdMinimum,
+        s.ManualStudents, s.AbandonFiltered, s.SchoolMappings, s.Filters, s.Fields, s.GuardianFeed, updatedAt);
+}
+
+public sealed record SourceView(
+    string Kind, string? BaseUrl, string? Auth, string? ClientId, string? TokenUrl, string? Host, int? Port, string? Username,
+    string? HostKeyFingerprint, string? Folder, string? FilePattern,
+    bool TokenSet, bool ClientSecretSet, bool PasswordSet, bool PrivateKeySet);
