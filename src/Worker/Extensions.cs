@@ -9,13 +9,18 @@ public static class Extensions
 {
     public static IHostApplicationBuilder AddWorkerServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRosterDefaults(bus => bus.AddConsumer<StartSyncConsumer, StartSyncConsumerDefinition>());
+        builder.AddRosterDefaults(bus =>
+        {
+            bus.AddConsumer<StartSyncConsumer, StartSyncConsumerDefinition>();
+            bus.AddSourceConsumers();
+        });
         builder.Services.AddOptions<DispatcherOptions>().BindConfiguration(DispatcherOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<RunClaimer>();
         builder.Services.AddScoped<SyncRunner>();
         builder.Services.AddScoped<ISourceReader, UploadReader>();
+        builder.AddSources();
         builder.Services.AddHostedService<QueuedRunDispatcher>();
         builder.Services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();

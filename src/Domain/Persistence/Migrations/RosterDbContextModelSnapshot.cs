@@ -973,6 +973,42 @@ namespace RosterSync.Domain.Persistence.Migrations
                     b.ToTable("schools");
                 });
 
+            modelBuilder.Entity("RosterSync.Domain.Model.SftpProcessedFile", b =>
+                {
+                    b.Property<Guid>("DistrictId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("district_id");
+
+                    b.Property<string>("FileName")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("file_name");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.Property<DateTimeOffset>("ModifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("modified_at");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<DateTimeOffset>("TakenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("taken_at");
+
+                    b.HasKey("DistrictId", "FileName", "Size", "ModifiedAt")
+                        .HasName("pk_sftp_processed_files");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_sftp_processed_files_run_id");
+
+                    b.ToTable("sftp_processed_files", (string)null);
+                });
+
             modelBuilder.Entity("RosterSync.Domain.Model.SyncRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1270,6 +1306,23 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_schools_districts_district_id");
+                });
+
+            modelBuilder.Entity("RosterSync.Domain.Model.SftpProcessedFile", b =>
+                {
+                    b.HasOne("RosterSync.Domain.Model.District", null)
+                        .WithMany()
+                        .HasForeignKey("DistrictId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sftp_processed_files_districts_district_id");
+
+                    b.HasOne("RosterSync.Domain.Model.SyncRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sftp_processed_files_sync_runs_run_id");
                 });
 
             modelBuilder.Entity("RosterSync.Domain.Model.SyncRun", b =>

@@ -1,0 +1,213 @@
+using RosterSync.Domain.Model;
+
+namespace RosterSync.Worker.Tests.Sources;
+
+public class SftpSourceTests(SourceWorkerFixture worker, SshdServer sshd) : IClassFixture<SourceWorkerFixture>, IClassFixture<SshdServer>
+{
+    private static readonly DateTime Monday = new(2025, 9, 1, 6, 0, 0, DateTimeKind.Utc);
+
+    private async Task<(Guid District, string Folder)> DistrictAsync(
+        string user = SshdServer.PasswordUser, string? fingerprint = null, string? folder = null, GuardianFeedSettings? guardianFeed = null,
+        string? password = null)
+    {
+        var district = await worker.CreateDistrictAsync();
+        var outbox = sshd.Folder(user, district.ToString("N"));
+        var secrets = new Dictionary<string, string>();
+        if (user == SshdServer.PasswordUser) secrets["password"] = password ?? sshd.Password;
+        else secrets["privateKey"] = sshd.PrivateKey;
+        if (guardianFeed is not null) secrets["guardianFeed.privateKey"] = sshd.PrivateKey;
+        await worker.ConfigureAsync(district, SourceWorkerFixture.Settings(new SourceSettings
+        {
+            Kind = SourceKinds.OneRosterSftp, Host = "127.0.0.1", Port = sshd.Port, Username = user,
+            HostKeyFingerprint = fingerprint ?? sshd.Fingerprint, Folder = folder ?? outbox, FilePattern = "*.zip",
+        }, guardianFeed), secrets);
+        return (district, outbox);
+    }
+
+    /// <summary>The demo bundle with Chloe (stu-1002) gone, Ben renamed Benjamin and a new student.</summary>
+    private static byte[] EditedDemoBundle()
+    {
+        var folder = Directory.CreateTempSubdirectory();
+        var demo = Path.Combine(WorkerFixture.RepoRoot(), "samples", "demo-district");
+        foreach (var file in Directory.GetFiles(demo, "*.csv"))
+        {
+            var lines = File.ReadAllLines(file).Where(l => !l.Contains("stu-1002", StringComparison.Ordinal))
+                .Select(l => l.StartsWith("stu-1001,", StringComparison.Ordinal) ? l.Replace(",Ben,", ",Benjamin,", StringComparison.Ordinal) : l).ToList();
+            if (Path.GetFileName(file) == "users.csv")
+                lines.Add("stu-1030,,,true,sch-hs,student,newkid30,,Nia,Green,,1030,nia.green.30@students.demo.k12.example,,,,09,");
+            File.WriteAllLines(Path.Combine(folder.FullName, Path.GetFileName(file)), lines);
+        }
+
+        return WorkerFixture.Zip(folder.FullName);
+    }
+
+    [Fact]
+    public async Task Password_login_reads_the_newest_bundle_and_leaves_it_in_place()
+    {
+        var (district, outbox) = await DistrictAsync();
+        SshdServer.Put(outbox, "2025-08-31.zip", [1, 2, 3], Monday.AddDays(-1));
+        var newest = SshdServer.Put(outbox, "2025-09-01.zip", WorkerFixture.DemoBundle(), Monday);
+        SshdServer.Put(outbox, "notes.txt", [1], Monday.AddDays(1));
+
+        var run = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(44, run.Counts.People.Created);
+        Assert.Equal(44, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district));
+        Assert.True(File.Exists(newest));
+        Assert.Equal("2025-09-01.zip", await worker.TextAsync("SELECT file_name FROM sftp_processed_files WHERE run_id = $1", run.Id));
+    }
+
+    [Fact]
+    public async Task Key_login_no_new_file_then_a_new_bundle_with_edits_and_removals()
+    {
+        var (district, outbox) = await DistrictAsync(SshdServer.KeyUser);
+        SshdServer.Put(outbox, "roster-1.zip", WorkerFixture.DemoBundle(), Monday);
+        var first = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        var nothingNew = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        SshdServer.Put(outbox, "roster-2.zip", EditedDemoBundle(), Monday.AddDays(1));
+        var edited = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(RunStatus.Succeeded, first.Status);
+        Assert.Equal(RunStatus.Succeeded, nothingNew.Status);
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM run_changes WHERE run_id = $1", nothingNew.Id));
+        Assert.Contains("No new file", await worker.TextAsync("SELECT message FROM run_issues WHERE run_id = $1 AND severity = 'warning'", nothingNew.Id));
+        Assert.Equal(RunStatus.Succeeded, edited.Status);
+        Assert.Equal(1, edited.Counts.People.Created);
+        Assert.Equal("Benjamin", await worker.TextAsync("SELECT given_name FROM people WHERE district_id = $1 AND one_roster_id = 'stu-1001'", district));
+        Assert.Equal(RecordStatus.Archived, await worker.TextAsync("SELECT status FROM people WHERE district_id = $1 AND one_roster_id = 'stu-1002'", district));
+        Assert.Equal(2, await worker.ScalarAsync("SELECT count(*) FROM sftp_processed_files WHERE district_id = $1", district));
+    }
+
+    [Fact]
+    public async Task R22_host_key_mismatch_fails_the_run_and_applies_nothing()
+    {
+        var (district, outbox) = await DistrictAsync(fingerprint: sshd.OtherFingerprint);
+        SshdServer.Put(outbox, "roster.zip", WorkerFixture.DemoBundle(), Monday);
+
+        var run = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("host key mismatch", run.Error);
+        Assert.Contains(sshd.Fingerprint, run.Error);
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district));
+    }
+
+    [Fact]
+    public async Task R22_a_missing_folder_fails_the_run()
+    {
+        var (district, _) = await DistrictAsync(folder: "/no/such/outbox");
+
+        var run = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("'/no/such/outbox' does not exist", run.Error);
+    }
+
+    [Fact]
+    public async Task R22_a_wrong_password_fails_with_an_authorization_message()
+    {
+        var (district, outbox) = await DistrictAsync(password: "not-the-password");
+        SshdServer.Put(outbox, "roster.zip", WorkerFixture.DemoBundle(), Monday);
+
+        var run = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("rejected the login (authorization failed)", run.Error);
+        Assert.DoesNotContain("not-the-password", run.Error);
+    }
+
+    [Fact]
+    public async Task R22_a_corrupt_newest_bundle_fails_applies_nothing_and_is_tried_again()
+    {
+        var (district, outbox) = await DistrictAsync();
+        SshdServer.Put(outbox, "roster-1.zip", WorkerFixture.DemoBundle(), Monday);
+        await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+        var before = await worker.RosterStateAsync(district);
+        var corrupt = WorkerFixture.DemoBundle()[..400];
+        SshdServer.Put(outbox, "roster-2.zip", corrupt, Monday.AddDays(1));
+
+        var failed = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+        var again = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(RunStatus.Failed, failed.Status);
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R22'", failed.Id));
+        Assert.Equal(before, await worker.RosterStateAsync(district));
+        Assert.Equal(RunStatus.Failed, again.Status);
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM sftp_processed_files WHERE district_id = $1", district));
+    }
+
+    [Fact]
+    public async Task R22_a_file_over_the_size_cap_fails_the_run()
+    {
+        var (district, outbox) = await DistrictAsync();
+        SshdServer.Put(outbox, "huge.zip", new byte[1_100_000], Monday);
+
+        var run = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("larger than", run.Error);
+    }
+
+    [Fact]
+    public async Task A_dry_run_does_not_use_up_the_file()
+    {
+        var (district, outbox) = await DistrictAsync();
+        SshdServer.Put(outbox, "roster.zip", WorkerFixture.DemoBundle(), Monday);
+
+        var dry = await worker.SyncAsync(district, SourceKinds.OneRosterSftp, dryRun: true);
+        var real = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(44, dry.Counts.People.Created);
+        Assert.Equal(RunStatus.Succeeded, real.Status);
+        Assert.Equal(44, real.Counts.People.Created);
+    }
+
+    [Fact]
+    public async Task The_guardian_feed_adds_guardians_to_the_students_it_names()
+    {
+        var feedFolder = sshd.Folder(SshdServer.KeyUser, "feed-" + Guid.NewGuid().ToString("N")[..6]);
+        var feed = SshdServer.Put(feedFolder, "guardians.csv", System.Text.Encoding.UTF8.GetBytes(
+            "Guardian Email,Guardian First Name,Guardian Last Name,Student SIS ID,Relationship\n"
+            + "nana.diaz@family.example,Nana,Diaz,1000,Grandparent\n"
+            + "nana.diaz@family.example,Nana,Diaz,1001,Grandparent\n"
+            + "lost.parent@family.example,Lost,Parent,9999,Parent\n"), Monday);
+        var (district, outbox) = await DistrictAsync(guardianFeed: new GuardianFeedSettings
+        {
+            Host = "127.0.0.1", Port = sshd.Port, Username = SshdServer.KeyUser, HostKeyFingerprint = sshd.Fingerprint, Path = feed,
+        });
+        SshdServer.Put(outbox, "roster.zip", WorkerFixture.DemoBundle(), Monday);
+
+        var run = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("1000,1001", await worker.TextAsync("""
+            SELECT string_agg(s.sis_id, ',' ORDER BY s.sis_id) FROM guardian_links g
+            JOIN people p ON p.id = g.guardian_id JOIN people s ON s.id = g.student_id
+            WHERE g.district_id = $1 AND p.email = 'nana.diaz@family.example'
+            """, district));
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R11' AND message LIKE '%9999%'", run.Id));
+    }
+
+    [Fact]
+    public async Task Source_test_counts_the_newest_bundle_without_taking_it()
+    {
+        var (district, outbox) = await DistrictAsync(SshdServer.KeyUser);
+        SshdServer.Put(outbox, "roster.zip", WorkerFixture.DemoBundle(), Monday);
+
+        var ok = await worker.TestSourceAsync(district);
+        var run = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+        var (badDistrict, _) = await DistrictAsync(fingerprint: "MD5:12:34");
+        var bad = await worker.TestSourceAsync(badDistrict);
+
+        Assert.True(ok.Ok);
+        Assert.Equal(45, ok.Counts["people"]);
+        Assert.Equal(66, ok.Counts["enrollments"]);
+        Assert.Equal(44, run.Counts.People.Created);
+        Assert.False(bad.Ok);
+        Assert.True(bad.SettingsProblem);
+        Assert.Contains("hostKeyFingerprint", bad.Problem);
+    }
+}
