@@ -3,7 +3,15 @@ using RosterSync.TestSupport;
 
 namespace RosterSync.Worker.Tests;
 
+/// <summary>Stopping the shared broker must not overlap any other test: this collection runs alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BrokerOutageGroup
+{
+    public const string Name = "broker outage";
+}
+
 /// <summary>Stops the real broker: the run row is the outbox, so a run queued during the outage completes after it.</summary>
+[Collection(BrokerOutageGroup.Name)]
 public class BrokerOutageTests(WorkerFixture worker) : IClassFixture<WorkerFixture>
 {
     [Fact]
