@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Sync benchmark of issue 4 (docs/benchmarks.md). One command:
+#   bench/sync.sh [--size L|M|S] [--seed N] [--keep-db]
+# 1. generates the synthetic district (bench/Generator) into bench/data/ unless it is already there;
+# 2. measures the floor: psql \copy of the same CSV files into UNLOGGED tables of text columns (best of 2);
+# 3. migrates a fresh database rostersync_bench, starts a Release Worker on it (own RabbitMQ vhost), and
+#    queues three upload runs: first import, no-change re-sync, 1 % change re-sync;
+# 4. prints wall time (sync_runs.queued_at → finished_at), ratio to the floor and the Worker's peak RSS
+#    (VmHWM, reset before each run), and writes the same as markdown to bench/data/<label>/result-<time>.md.
+# The database, vhost and Worker are removed at the end (--keep-db keeps the database for inspection).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+size=L seed=42 keep_db=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --size) size=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --keep-db) keep_db=1; shift ;;
+    *) echo "usage: bench/sync.sh [--size L|M|S] [--seed N] [--keep-db]" >&2; exit 2 ;;
+  esac
+done
+
+as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+log() { echo "bench: $*" >&2; }
+
+if [[ ! -f .local/services.env ]] || ! pg_isready -q -h 127.0.0.1; then
+  log "starting PostgreSQL and RabbitMQ"
+  as_root bash deploy/start-services.sh .local/services.env
+fi
+# shellcheck disable=SC1091
+source .local/services.env
+base_cs=$ConnectionStrings__Roster
+db=rostersync_bench
+bench_cs="${base_cs/Database=rostersync;/Database=$db;}"
+pg_user=$(sed -E 's/.*Username=([^;]*).*/\1/' <<<"$base_cs")
+export PGHOST=127.0.0.1 PGUSER=$pg_user PGPASSWORD
+PGPASSWORD=$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$base_cs")
+export PGPORT PGOPTIONS='-c client_min_messages=warning'
+PGPORT=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$base_cs")
+psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+
+log "building the Worker and the generator (Release)"
+dotnet build src/Worker/RosterSync.Worker.csproj -c Release -nologo -v:q -clp:ErrorsOnly >/dev/null
+dotnet build bench/Generator/RosterSync.Bench.Generator.csproj -c Release -nologo -v:q -clp:ErrorsOnly >/dev/null
+generator=(dotnet bench/Generator/bin/Release/net10.0/RosterSync.Bench.Generator.dll)
+worker_dll=src/Worker/bin/Release/net10.0/RosterSync.Worker.dll
+
+label="${size^^}-seed$seed"
+data=bench/data/$label
+if [[ ! -f $data/shape.txt ]]; then
+  log "generating district $size (seed $seed) into $data"
+  "${generator[@]}" generate --size "$size" --seed "$seed" --out bench/data >/dev/null
+fi
+log "district: $(head -n 1 "$data/shape.txt")"
+
+# --- fresh database --------------------------------------------------------------------------
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+
+# --- floor: psql \copy of the same CSV files into UNLOGGED tables of text columns --------------
+floor_sql=$(mktemp)
+{
+  echo "CREATE SCHEMA IF NOT EXISTS floor;"
+  for csv in "$data"/base/*.csv; do
+    name=$(basename "$csv" .csv)
+    header=$(head -n 1 "$csv" | tr -d '\r\357\273\277')
+    cols=$(tr ',' '\n' <<<"$header" | awk '{ printf "%s\"%s\" text", (NR > 1 ? ", " : ""), $0 }')
+    echo "DROP TABLE IF EXISTS floor.\"$name\"; CREATE UNLOGGED TABLE floor.\"$name\" ($cols);"
+  done
+} >"$floor_sql"
+copy_sql=$(mktemp)
+for csv in "$data"/base/*.csv; do
+  echo "\\copy floor.\"$(basename "$csv" .csv)\" FROM '$csv' WITH (FORMAT csv, HEADER true)"
+done >"$copy_sql"
+floor=""
+for attempt in 1 2; do
+  psql_db -f "$floor_sql"
+  start=$(date +%s.%N)
+  psql_db -f "$copy_sql"
+  took=$(echo "$(date +%s.%N) - $start" | bc)
+  log "floor attempt $attempt: ${took} s"
+  if [[ -z $floor ]] || (($(echo "$took < $floor" | bc))); then floor=$took; fi
+done
+rows=$(psql_db -At -c "SELECT (SELECT count(*) FROM floor.users) || ' users, ' || (SELECT count(*) FROM floor.enrollments) || ' enrollments'")
+psql_db -c "DROP SCHEMA floor CASCADE"
+rm -f "$floor_sql" "$copy_sql"
+log "floor: $floor s ($rows, $(du -shc "$data"/base/*.csv | tail -n 1 | cut -f1) of CSV)"
+
+# --- Worker on the benchmark database --------------------------------------------------------
+log "migrating $db"
+ConnectionStrings__Roster=$bench_cs dotnet "$worker_dll" --migrate >/dev/null
+district=$(psql_db -At -c "
+  INSERT INTO districts (id, name, created_at) VALUES (gen_random_uuid(), 'Bench district $label', now()) RETURNING id" | head -n 1)
+# The 1 % change removes 0.5 % of people; raise the R21 threshold so every run applies without approval.
+psql_db -c "INSERT INTO sync_settings (district_id, settings, updated_at)
+            VALUES ('$district', '{\"safetyThresholdPercent\": 100}', now())"
+
+vhost="rs-bench-$$"
+as_root rabbitmqctl -q add_vhost "$vhost" >/dev/null
+as_root rabbitmqctl -q set_permissions -p "$vhost" "${RabbitMq__Username:-guest}" ".*" ".*" ".*" >/dev/null
+worker_log=$data/worker.log
+ConnectionStrings__Roster=$bench_cs RabbitMq__VirtualHost=$vhost Dispatcher__Interval=00:00:01 Dispatcher__StaleAfter=00:00:01 \
+  DOTNET_ENVIRONMENT=Production dotnet "$worker_dll" >"$worker_log" 2>&1 &
+worker=$!
+cleanup() {
+  kill "$worker" 2>/dev/null && wait "$worker" 2>/dev/null || true
+  as_root rabbitmqctl -q delete_vhost "$vhost" >/dev/null 2>&1 || true
+  if [[ $keep_db -eq 0 ]]; then psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true; fi
+}
+trap cleanup EXIT
+for _ in $(seq 60); do
+  grep -q "Bus started" "$worker_log" 2>/dev/null && break
+  sleep 1
+done
+grep -q "Bus started" "$worker_log" || { log "the Worker did not start; see $worker_log"; tail -n 30 "$worker_log" >&2; exit 1; }
+log "Worker $worker started (log: $worker_log)"
+
+hwm_kb() { awk '/VmHWM/ { print $2 }' "/proc/$worker/status"; }
+
+# Queues one run, waits for it, and prints "seconds peak_rss_mb".
+measure() {
+  local zip=$1 run status
+  echo 5 >"/proc/$worker/clear_refs" # resets VmHWM to the current RSS: the peak is this run's
+  run=$("${generator[@]}" queue --connection "$bench_cs" --district "$district" --zip "$zip")
+  while true; do
+    status=$(psql_db -At -c "SELECT status FROM sync_runs WHERE id = '$run'")
+    case $status in
+      succeeded) break ;;
+      failed | cancelled | awaiting-approval)
+        log "run $run ended $status: $(psql_db -At -c "SELECT error FROM sync_runs WHERE id = '$run'")"; exit 1 ;;
+    esac
+    kill -0 "$worker" 2>/dev/null || { log "the Worker died; see $worker_log"; tail -n 30 "$worker_log" >&2; exit 1; }
+    sleep 0.5
+  done
+  local seconds counts
+  seconds=$(psql_db -At -c "SELECT round(extract(epoch FROM finished_at - queued_at)::numeric, 1) FROM sync_runs WHERE id = '$run'")
+  counts=$(psql_db -At -c "SELECT counts FROM sync_runs WHERE id = '$run'")
+  log "run $run: $seconds s, peak RSS $(($(hwm_kb) / 1024)) MB; counts $counts"
+  echo "$seconds $(($(hwm_kb) / 1024))"
+}
+
+figures=$(mktemp)
+log "first import"
+measure "$data/base.zip" >"$figures"; read -r first_s first_mb <"$figures"
+log "no-change re-sync"
+measure "$data/base.zip" >"$figures"; read -r same_s same_mb <"$figures"
+log "1 % change re-sync"
+measure "$data/change.zip" >"$figures"; read -r change_s change_mb <"$figures"
+rm -f "$figures"
+
+ratio() { printf '%.1f×' "$(echo "$1 / $floor" | bc -l)"; }
+when=$(date -u +%Y-%m-%dT%H:%MZ)
+result=$data/result-$(date -u +%Y%m%dT%H%M%SZ).md
+cat <<EOF | tee "$result"
+
+District $label: $(head -n 1 "$data/shape.txt")
+Machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(free -g | awk '/Mem:/ { print $2 }') GiB RAM, PostgreSQL $(psql_db -At -c "SHOW server_version" | cut -d' ' -f1), .NET $(dotnet --version); $when; commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo '+changes')
+
+| measurement | wall time | ratio to floor | goal | Worker peak RSS |
+|---|---|---|---|---|
+| floor (psql \\copy, best of 2) | $(printf '%.1f' "$floor") s | 1.0× | | |
+| first import | $first_s s | $(ratio "$first_s") | ≤ 5× | $first_mb MB |
+| no-change re-sync | $same_s s | $(ratio "$same_s") | ≤ 2× | $same_mb MB |
+| 1 % change re-sync | $change_s s | $(ratio "$change_s") | ≤ 2× | $change_mb MB |
+EOF
+log "phase timings from the Worker log:"
+grep -E "phase|timings" "$worker_log" | sed -E 's/^[^:]*: //' >&2 || true
+log "written to $result"
