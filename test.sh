@@ -23,7 +23,7 @@ for project in tests/*.Tests/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "test.sh: $name"
   log="$results/$name.log"
-  if ! dotnet test "$project" --no-build -nologo --logger "console;verbosity=normal" >"$log" 2>&1; then status=1; fi
+  if ! dotnet test "$project" --no-build -nologo >"$log" 2>&1; then status=1; fi
   grep -E '^\s+(Failed|Skipped) ' "$log" || true
   summary=$(grep -E '(Passed|Failed)!  - Failed:' "$log" | tail -n 1 || true)
   if [[ -z $summary ]]; then
