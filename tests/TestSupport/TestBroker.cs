@@ -4,7 +4,7 @@ namespace RosterSync.TestSupport;
 
 /// <summary>
 /// A RabbitMQ virtual host per fixture, so fixtures never consume each other's messages. Created with
-/// rabbitmqctl on the local broker (tests run as root, as ./test.sh does).
+/// rabbitmqctl: in the broker container, or on the local broker (tests run as root, as ./test.sh does).
 /// </summary>
 public sealed class TestBroker : IAsyncDisposable
 {
@@ -42,8 +42,17 @@ public sealed class TestBroker : IAsyncDisposable
         await RabbitMqCtlAsync("await_startup");
     }
 
+    /// <summary>rabbitmqctl inside the broker container under Testcontainers, else on this machine.</summary>
     public static async Task RabbitMqCtlAsync(params string[] args)
     {
+        await TestServices.RabbitMq.Value;
+        if (TestServices.BrokerContainer is { } container)
+        {
+            var result = await container.ExecAsync(["rabbitmqctl", .. args]);
+            if (result.ExitCode != 0)
+                throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', args)} failed ({result.ExitCode}): {result.Stderr}");
+            return;
+        }
         var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("rabbitmqctl did not start");

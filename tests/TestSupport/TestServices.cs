@@ -1,36 +1,61 @@
+using System.Net.Sockets;
+using DotNet.Testcontainers.Containers;
 using Testcontainers.PostgreSql;
 using Testcontainers.RabbitMq;
 
 namespace RosterSync.TestSupport;
 
 /// <summary>
-/// The real services tests run against, chosen once per test process: Testcontainers when a Docker
-/// engine answers, otherwise the locally started services (deploy/start-services.sh) named by
-/// ROSTERSYNC_TEST_POSTGRES and ROSTERSYNC_TEST_RABBITMQ. A missing service fails loudly, never skips.
+/// The real services tests run against, chosen once per test process: Testcontainers when a Docker engine
+/// answers, otherwise the locally started services (deploy/start-services.sh) named by ROSTERSYNC_TEST_POSTGRES
+/// and ROSTERSYNC_TEST_RABBITMQ. A missing service fails loudly, never skips.
 /// </summary>
 public static class TestServices
 {
-    public static readonly Lazy<Task<string>> Postgres = new(async () =>
-        Env("ROSTERSYNC_TEST_POSTGRES") ?? (DockerAnswers()
-            ? await StartAsync(new PostgreSqlBuilder("postgres:15-alpine").Build(), c => c.GetConnectionString())
-            : throw Missing("ROSTERSYNC_TEST_POSTGRES")));
+    private static readonly Lazy<bool> Docker = new(DockerAnswers);
+    private static readonly Lazy<RabbitMqContainer> RabbitMqServer = new(() => new RabbitMqBuilder("rabbitmq:3.10-management").Build());
 
-    /// <summary>An amqp:// URI of a broker whose guest account may create vhosts.</summary>
-    public static readonly Lazy<Task<Uri>> RabbitMq = new(async () =>
-        new Uri(Env("ROSTERSYNC_TEST_RABBITMQ") ?? (DockerAnswers()
-            ? await StartAsync(new RabbitMqBuilder("rabbitmq:3.10-management").Build(), c => c.GetConnectionString())
-            : throw Missing("ROSTERSYNC_TEST_RABBITMQ"))));
+    public static readonly Lazy<Task<string>> Postgres = new(async () => Docker.Value
+        ? await StartAsync(new PostgreSqlBuilder("postgres:15-alpine").Build(), c => c.GetConnectionString())
+        : Env("ROSTERSYNC_TEST_POSTGRES") ?? throw Missing("ROSTERSYNC_TEST_POSTGRES"));
 
-    /// <summary>True when the broker is the locally managed one that rabbitmqctl can stop and start.</summary>
-    public static bool RabbitMqIsLocal => Env("ROSTERSYNC_TEST_RABBITMQ") is not null;
+    /// <summary>An amqp:// URI of a broker whose user may create virtual hosts.</summary>
+    public static readonly Lazy<Task<Uri>> RabbitMq = new(async () => new Uri(Docker.Value
+        ? await StartAsync(RabbitMqServer.Value, c => c.GetConnectionString())
+        : Env("ROSTERSYNC_TEST_RABBITMQ") ?? throw Missing("ROSTERSYNC_TEST_RABBITMQ")));
+
+    /// <summary>The broker container when Testcontainers runs it; null when the broker is the local one.</summary>
+    public static RabbitMqContainer? BrokerContainer => Docker.Value ? RabbitMqServer.Value : null;
+
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 
-    private static bool DockerAnswers() =>
-        Env("DOCKER_HOST") is not null || File.Exists("/var/run/docker.sock");
+    /// <summary>A Docker engine answers its ping on the local socket (a client binary alone is not an engine).</summary>
+    private static bool DockerAnswers()
+    {
+        const string socket = "/var/run/docker.sock";
+        if (!File.Exists(socket)) return false;
+        try
+        {
+            using var handler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (_, ct) =>
+                {
+                    var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
+                    return new NetworkStream(s, ownsSocket: true);
+                },
+            };
+            using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(3) };
+            return client.GetAsync(new Uri("http://docker/_ping")).GetAwaiter().GetResult().IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or SocketException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
 
-    private static async Task<string> StartAsync<T>(T container, Func<T, string> connection)
-        where T : DotNet.Testcontainers.Containers.IContainer
+    private static async Task<string> StartAsync<T>(T container, Func<T, string> connection) where T : IContainer
     {
         await container.StartAsync();
         return connection(container);
