@@ -57,11 +57,16 @@ internal sealed class SyntheticDistrict(DistrictShape shape, ulong seed)
         WriteUsers(Path.Combine(folder, "users.csv"));
         WriteEnrollments(Path.Combine(folder, "enrollments.csv"));
 
+        // Entries in name order with a fixed timestamp: the same seed gives the same zip, byte for byte.
         File.Delete(zipPath);
         using var zip = ZipFile.Open(zipPath, ZipArchiveMode.Create);
         foreach (var file in Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal))
         {
-            zip.CreateEntryFromFile(file, Path.GetFileName(file), CompressionLevel.Optimal);
+            var entry = zip.CreateEntry(Path.GetFileName(file), CompressionLevel.Optimal);
+            entry.LastWriteTime = new DateTimeOffset(2026, 8, 15, 12, 0, 0, TimeSpan.Zero);
+            using var source = File.OpenRead(file);
+            using var target = entry.Open();
+            source.CopyTo(target);
         }
     }
 
@@ -155,7 +160,8 @@ internal sealed class SyntheticDistrict(DistrictShape shape, ulong seed)
             var school = StaffSchool(t);
             var orgs = Hash(Kind.Staff, t, 5) % 10 == 0 && shape.Schools > 1 ? $"{SchoolId(school)},{SchoolId((school + 1) % shape.Schools)}" : SchoolId(school);
             var role = t < shape.Teachers || t >= shape.Staff ? "teacher" : t % 2 == 0 ? "administrator" : "aide";
-            var email = $"{first}.{last}.{t}@staff.bench.example".ToLowerInvariant();
+            var (emailFirst, emailLast) = EmailName(Kind.Staff, t);
+            var email = $"{emailFirst}.{emailLast}.{t}@staff.bench.example".ToLowerInvariant();
             csv.Row(UserId(Kind.Staff, t), "active", Modified, "true", orgs, role, $"{first}{last}{t}".ToLowerInvariant(), "", first, last, "",
                 $"T{t:D6}", email, "", Edited(Kind.Staff, t) ? $"555-{t % 10_000:D4}" : "", "", "", "");
         }
@@ -164,6 +170,7 @@ internal sealed class SyntheticDistrict(DistrictShape shape, ulong seed)
         {
             if (!Present(Kind.Student, s)) continue;
             var (first, last) = Name(Kind.Student, s);
+            var (emailFirst, emailLast) = EmailName(Kind.Student, s);
             agents.Clear();
             foreach (var g in guardiansOf[s])
             {
@@ -172,7 +179,7 @@ internal sealed class SyntheticDistrict(DistrictShape shape, ulong seed)
             }
 
             csv.Row(UserId(Kind.Student, s), "active", Modified, "true", SchoolId(StudentSchool(s)), "student", $"{first}{last}{s}".ToLowerInvariant(), "",
-                first, last, "", $"S{s:D7}", $"{first}.{last}.{s}@students.bench.example".ToLowerInvariant(), "", "", agents.ToString(),
+                first, last, "", $"S{s:D7}", $"{emailFirst}.{emailLast}.{s}@students.bench.example".ToLowerInvariant(), "", "", agents.ToString(),
                 StudentGrade(s), "");
         }
 
@@ -180,6 +187,7 @@ internal sealed class SyntheticDistrict(DistrictShape shape, ulong seed)
         {
             if (!Present(Kind.Guardian, g)) continue;
             var (first, last) = Name(Kind.Guardian, g);
+            var (emailFirst, emailLast) = EmailName(Kind.Guardian, g);
             var students = GuardianStudents(g);
             agents.Clear();
             var schools = new List<string>(2);
@@ -193,7 +201,7 @@ internal sealed class SyntheticDistrict(DistrictShape shape, ulong seed)
 
             var phone = Edited(Kind.Guardian, g) ? $"+1555{(g + 7) % 10_000_000:D7}" : $"+1555{g % 10_000_000:D7}";
             csv.Row(UserId(Kind.Guardian, g), "active", Modified, "true", string.Join(',', schools), "guardian", "", "", first, last, "", "",
-                $"{first}.{last}.{g}@family.example".ToLowerInvariant(), $"+1444{g % 10_000_000:D7}", phone, agents.ToString(), "", "");
+                $"{emailFirst}.{emailLast}.{g}@family.example".ToLowerInvariant(), $"+1444{g % 10_000_000:D7}", phone, agents.ToString(), "", "");
         }
     }
 
@@ -243,6 +251,16 @@ internal sealed class SyntheticDistrict(DistrictShape shape, ulong seed)
 
     private bool Edited(Kind kind, int i) => _change && i < Count(kind) && Hash(kind, i, 1) % 1000 is var h && h >= GonePerMille
         && h < GonePerMille + EditedPerMille;
+
+    /// <summary>
+    /// The name an email address is made of: the original one, except for one edit in ten, where the address
+    /// follows the new name (the source then sends a changed email, R3).
+    /// </summary>
+    private (string First, string Last) EmailName(Kind kind, int i) =>
+        Edited(kind, i) && Hash(kind, i, 10) % 10 == 0 ? Name(kind, i) : OriginalName(kind, i);
+
+    private (string First, string Last) OriginalName(Kind kind, int i) =>
+        (FirstNames[(int)(Hash(kind, i, 3) % (ulong)FirstNames.Length)], LastNames[(int)(Hash(kind, i, 4) % (ulong)LastNames.Length)]);
 
     private (string First, string Last) Name(Kind kind, int i)
     {

@@ -1,90 +1,135 @@
 using Npgsql;
-using NpgsqlTypes;
-using RosterSync.Domain.Model;
 using RosterSync.Domain.Reconciliation;
 
 namespace RosterSync.Domain.Persistence;
 
 /// <summary>
 /// The only code that turns a <see cref="Plan"/> into SQL (R23): every record write, the run's changes
-/// and issues go through binary COPY and set-based upserts on the caller's transaction.
+/// and issues go through binary COPY on the caller's transaction. Records the plan creates are copied
+/// straight into their table; records that exist are copied into a staging table and upserted by id in
+/// one statement. Large lists are read column by column (<see cref="LinkList"/>, <see cref="ChangeList"/>).
 /// </summary>
 public static class PlanApplier
 {
     private static readonly HashSet<string> Immutable = ["district_id", "created_at"];
-    private const NpgsqlDbType Text = NpgsqlDbType.Text;
-    private const NpgsqlDbType Uuid = NpgsqlDbType.Uuid;
-    private const NpgsqlDbType Time = NpgsqlDbType.TimestampTz;
 
-    public static async Task ApplyAsync(NpgsqlConnection connection, Guid districtId, Guid runId, Plan plan, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Rows <see cref="ApplyAsync"/> and <see cref="RecordAsync"/> write for a plan: the applying phase's total.</summary>
+    public static long RowsToWrite(Plan plan) =>
+        (long)plan.People.Count + plan.Schools.Count + plan.Classes.Count + plan.Sessions.Count + plan.Courses.Count
+        + plan.Memberships.Count + plan.Enrollments.Count + plan.GuardianLinks.Count + plan.Changes.Count + plan.Issues.Count;
+
+    public static async Task ApplyAsync(
+        NpgsqlConnection connection, Guid districtId, Guid runId, Plan plan, DateTimeOffset now, ApplyProgress? progress, CancellationToken ct)
     {
         CopyColumn<T>[] Linked<T>(Func<T, SourceLinks> links) =>
         [
-            new("sis_id", Text, r => links(r).Sis), new("one_roster_id", Text, r => links(r).OneRoster),
-            new("clever_id", Text, r => links(r).Clever), new("class_link_id", Text, r => links(r).ClassLink),
+            CopyColumn<T>.Text("sis_id", r => links(r).Sis), CopyColumn<T>.Text("one_roster_id", r => links(r).OneRoster),
+            CopyColumn<T>.Text("clever_id", r => links(r).Clever), CopyColumn<T>.Text("class_link_id", r => links(r).ClassLink),
         ];
-        CopyColumn<T>[] Stamped<T>() => [new("district_id", Uuid, _ => districtId), new("created_at", Time, _ => now), new("updated_at", Time, _ => now)];
+        CopyColumn<T>[] Stamped<T>() =>
+            [CopyColumn<T>.Uuid("district_id", _ => districtId), CopyColumn<T>.Time("created_at", _ => now), CopyColumn<T>.Time("updated_at", _ => now)];
 
-        await BulkCopy.UpsertAsync(connection, "schools", [
-            new CopyColumn<SchoolRecord>("id", Uuid, s => s.Id), new("name", Text, s => s.Name), new("identifier", Text, s => s.Identifier),
-            new("status", Text, s => s.Status), new("origin", Text, s => s.Origin), .. Linked<SchoolRecord>(s => s.Links), .. Stamped<SchoolRecord>(),
-        ], plan.Schools, Immutable, ct);
+        await WriteAsync(connection, "schools", [
+            CopyColumn<SchoolRecord>.Uuid("id", s => s.Id), CopyColumn<SchoolRecord>.Text("name", s => s.Name),
+            CopyColumn<SchoolRecord>.Text("identifier", s => s.Identifier), CopyColumn<SchoolRecord>.Text("status", s => s.Status),
+            CopyColumn<SchoolRecord>.Text("origin", s => s.Origin), .. Linked<SchoolRecord>(s => s.Links), .. Stamped<SchoolRecord>(),
+        ], plan.Schools, progress, ct);
 
-        await BulkCopy.UpsertAsync(connection, "academic_sessions", [
-            new CopyColumn<SessionRecord>("id", Uuid, s => s.Id), new("district_id", Uuid, _ => districtId), new("title", Text, s => s.Title),
-            new("type", Text, s => s.Type), new("start_date", NpgsqlDbType.Date, s => s.StartDate), new("end_date", NpgsqlDbType.Date, s => s.EndDate),
-            new("school_year", Text, s => s.SchoolYear), new("status", Text, s => s.Status), .. Linked<SessionRecord>(s => s.Links),
-        ], plan.Sessions, Immutable, ct);
+        await WriteAsync(connection, "academic_sessions", [
+            CopyColumn<SessionRecord>.Uuid("id", s => s.Id), CopyColumn<SessionRecord>.Uuid("district_id", _ => districtId),
+            CopyColumn<SessionRecord>.Text("title", s => s.Title), CopyColumn<SessionRecord>.Text("type", s => s.Type),
+            CopyColumn<SessionRecord>.Date("start_date", s => s.StartDate), CopyColumn<SessionRecord>.Date("end_date", s => s.EndDate),
+            CopyColumn<SessionRecord>.Text("school_year", s => s.SchoolYear), CopyColumn<SessionRecord>.Text("status", s => s.Status),
+            .. Linked<SessionRecord>(s => s.Links),
+        ], plan.Sessions, progress, ct);
 
-        await BulkCopy.UpsertAsync(connection, "courses", [
-            new CopyColumn<CourseRecord>("id", Uuid, c => c.Id), new("district_id", Uuid, _ => districtId), new("title", Text, c => c.Title),
-            new("course_code", Text, c => c.CourseCode), new("school_id", Uuid, c => c.SchoolId), new("status", Text, c => c.Status),
+        await WriteAsync(connection, "courses", [
+            CopyColumn<CourseRecord>.Uuid("id", c => c.Id), CopyColumn<CourseRecord>.Uuid("district_id", _ => districtId),
+            CopyColumn<CourseRecord>.Text("title", c => c.Title), CopyColumn<CourseRecord>.Text("course_code", c => c.CourseCode),
+            CopyColumn<CourseRecord>.Uuid("school_id", c => c.SchoolId), CopyColumn<CourseRecord>.Text("status", c => c.Status),
             .. Linked<CourseRecord>(c => c.Links),
-        ], plan.Courses, Immutable, ct);
+        ], plan.Courses, progress, ct);
 
-        await BulkCopy.UpsertAsync(connection, "people", [
-            new CopyColumn<PersonRecord>("id", Uuid, p => p.Id), new("email", Text, p => p.Email), new("normalized_email", Text, p => p.NormalizedEmail),
-            new("given_name", Text, p => p.GivenName), new("family_name", Text, p => p.FamilyName), new("middle_name", Text, p => p.MiddleName),
-            new("roles", NpgsqlDbType.Array | NpgsqlDbType.Text, p => p.Roles.ToArray()), new("grade", Text, p => p.Grade),
-            new("graduation_year", NpgsqlDbType.Integer, p => p.GraduationYear), new("sms", Text, p => p.Sms), new("phone", Text, p => p.Phone),
-            new("language", Text, p => p.Language), new("room", Text, p => p.Room),
-            new("status", Text, p => p.Status), new("origin", Text, p => p.Origin), new("account_state", Text, p => p.AccountState),
+        await WriteAsync(connection, "people", [
+            CopyColumn<PersonRecord>.Uuid("id", p => p.Id), CopyColumn<PersonRecord>.Text("email", p => p.Email),
+            CopyColumn<PersonRecord>.Text("normalized_email", p => p.NormalizedEmail), CopyColumn<PersonRecord>.Text("given_name", p => p.GivenName),
+            CopyColumn<PersonRecord>.Text("family_name", p => p.FamilyName), CopyColumn<PersonRecord>.Text("middle_name", p => p.MiddleName),
+            CopyColumn<PersonRecord>.TextArray("roles", p => p.Roles), CopyColumn<PersonRecord>.Text("grade", p => p.Grade),
+            CopyColumn<PersonRecord>.Int("graduation_year", p => p.GraduationYear), CopyColumn<PersonRecord>.Text("sms", p => p.Sms),
+            CopyColumn<PersonRecord>.Text("phone", p => p.Phone), CopyColumn<PersonRecord>.Text("language", p => p.Language),
+            CopyColumn<PersonRecord>.Text("room", p => p.Room), CopyColumn<PersonRecord>.Text("status", p => p.Status),
+            CopyColumn<PersonRecord>.Text("origin", p => p.Origin), CopyColumn<PersonRecord>.Text("account_state", p => p.AccountState),
             .. Linked<PersonRecord>(p => p.Links), .. Stamped<PersonRecord>(),
-        ], plan.People, Immutable, ct);
+        ], plan.People, progress, ct);
 
-        await BulkCopy.UpsertAsync(connection, "classes", [
-            new CopyColumn<ClassRecord>("id", Uuid, c => c.Id), new("school_id", Uuid, c => c.SchoolId), new("name", Text, c => c.Name),
-            new("grade", Text, c => c.Grade), new("subject", Text, c => c.Subject), new("term_id", Uuid, c => c.TermId),
-            new("course_id", Uuid, c => c.CourseId), new("is_homeroom", NpgsqlDbType.Boolean, c => c.IsHomeroom),
-            new("status", Text, c => c.Status), new("origin", Text, c => c.Origin), .. Linked<ClassRecord>(c => c.Links), .. Stamped<ClassRecord>(),
-        ], plan.Classes, Immutable, ct);
+        await WriteAsync(connection, "classes", [
+            CopyColumn<ClassRecord>.Uuid("id", c => c.Id), CopyColumn<ClassRecord>.Uuid("school_id", c => c.SchoolId),
+            CopyColumn<ClassRecord>.Text("name", c => c.Name), CopyColumn<ClassRecord>.Text("grade", c => c.Grade),
+            CopyColumn<ClassRecord>.Text("subject", c => c.Subject), CopyColumn<ClassRecord>.Uuid("term_id", c => c.TermId),
+            CopyColumn<ClassRecord>.Uuid("course_id", c => c.CourseId), CopyColumn<ClassRecord>.Bool("is_homeroom", c => c.IsHomeroom),
+            CopyColumn<ClassRecord>.Text("status", c => c.Status), CopyColumn<ClassRecord>.Text("origin", c => c.Origin),
+            .. Linked<ClassRecord>(c => c.Links), .. Stamped<ClassRecord>(),
+        ], plan.Classes, progress, ct);
 
-        CopyColumn<LinkRecord>[] Link(string person, string target, string role) =>
-        [
-            new("id", Uuid, l => l.Id), new("district_id", Uuid, _ => districtId), new(person, Uuid, l => l.PersonId), new(target, Uuid, l => l.TargetId),
-            new(role, Text, l => l.Role), new("origin", Text, l => l.Origin), new("created_at", Time, _ => now),
-            new("ended_at", Time, l => l.Ended ? now : null), new("ended_by_run_id", Uuid, l => l.Ended ? runId : null),
-        ];
-        await BulkCopy.UpsertAsync(connection, "memberships", Link("person_id", "school_id", "role"), plan.Memberships, Immutable, ct);
-        await BulkCopy.UpsertAsync(connection, "enrollments", Link("person_id", "class_id", "role"), plan.Enrollments, Immutable, ct);
-        await BulkCopy.UpsertAsync(connection, "guardian_links", Link("guardian_id", "student_id", "relationship"), plan.GuardianLinks, Immutable, ct);
+        await WriteLinksAsync(connection, "memberships", "person_id", "school_id", "role", plan.Memberships, districtId, runId, now, progress, ct);
+        await WriteLinksAsync(connection, "enrollments", "person_id", "class_id", "role", plan.Enrollments, districtId, runId, now, progress, ct);
+        await WriteLinksAsync(connection, "guardian_links", "guardian_id", "student_id", "relationship", plan.GuardianLinks, districtId, runId, now, progress, ct);
     }
 
     /// <summary>Stores the plan's changes and issues on the run; also what a dry run keeps (R20).</summary>
-    public static async Task RecordAsync(NpgsqlConnection connection, Guid districtId, Guid runId, Plan plan, CancellationToken ct)
+    public static async Task RecordAsync(
+        NpgsqlConnection connection, Guid districtId, Guid runId, Plan plan, ApplyProgress? progress, CancellationToken ct)
     {
-        await BulkCopy.CopyAsync(connection, "run_changes", [
-            new CopyColumn<Change>("run_id", Uuid, _ => runId), new("district_id", Uuid, _ => districtId), new("entity", Text, c => c.Entity),
-            new("record_id", Uuid, c => c.RecordId), new("source_id", Text, c => c.SourceId), new("action", Text, c => c.Action),
-            new("field", Text, c => c.Field), new("before", Text, c => c.Before), new("after", Text, c => c.After), new("rule", Text, c => c.Rule),
-        ], plan.Changes, ct);
-        await RecordIssuesAsync(connection, districtId, runId, plan.Issues, ct);
+        var changes = plan.Changes;
+        if (changes.Count > 0)
+        {
+            await BulkCopy.CopyAsync(connection, "run_changes", [
+                CopyColumn<int>.Uuid("run_id", _ => runId), CopyColumn<int>.Uuid("district_id", _ => districtId),
+                CopyColumn<int>.Text("entity", changes.Entity), CopyColumn<int>.Uuid("record_id", changes.RecordId),
+                CopyColumn<int>.Text("source_id", changes.SourceId), CopyColumn<int>.Text("action", changes.Action),
+                CopyColumn<int>.Text("field", i => changes.Detail(i).Field), CopyColumn<int>.Text("before", i => changes.Detail(i).Before),
+                CopyColumn<int>.Text("after", i => changes.Detail(i).After), CopyColumn<int>.Text("rule", changes.Rule),
+            ], Enumerable.Range(0, changes.Count), progress, ct);
+        }
+        await RecordIssuesAsync(connection, districtId, runId, plan.Issues, progress, ct);
     }
 
-    public static Task RecordIssuesAsync(NpgsqlConnection connection, Guid districtId, Guid runId, IEnumerable<PlanIssue> issues, CancellationToken ct) =>
-        BulkCopy.CopyAsync(connection, "run_issues", [
-            new CopyColumn<PlanIssue>("run_id", Uuid, _ => runId), new("district_id", Uuid, _ => districtId), new("severity", Text, i => i.Severity),
-            new("rule", Text, i => i.Rule), new("entity", Text, i => i.Entity), new("source_id", Text, i => i.SourceId),
-            new("file", Text, i => i.File), new("row", NpgsqlDbType.Integer, i => i.Row), new("message", Text, i => i.Message),
-        ], issues, ct);
+    public static async Task RecordIssuesAsync(
+        NpgsqlConnection connection, Guid districtId, Guid runId, IReadOnlyCollection<PlanIssue> issues, ApplyProgress? progress, CancellationToken ct)
+    {
+        if (issues.Count == 0) return;
+        await BulkCopy.CopyAsync(connection, "run_issues", [
+            CopyColumn<PlanIssue>.Uuid("run_id", _ => runId), CopyColumn<PlanIssue>.Uuid("district_id", _ => districtId),
+            CopyColumn<PlanIssue>.Text("severity", i => i.Severity), CopyColumn<PlanIssue>.Text("rule", i => i.Rule),
+            CopyColumn<PlanIssue>.Text("entity", i => i.Entity), CopyColumn<PlanIssue>.Text("source_id", i => i.SourceId),
+            CopyColumn<PlanIssue>.Text("file", i => i.File), CopyColumn<PlanIssue>.Int("row", i => i.Row),
+            CopyColumn<PlanIssue>.Text("message", i => i.Message),
+        ], issues, progress, ct);
+    }
+
+    /// <summary>Created records go straight into the table; the others are upserted by id.</summary>
+    private static async Task WriteAsync<T>(
+        NpgsqlConnection connection, string table, CopyColumn<T>[] columns, PlanRecords<T> records, ApplyProgress? progress, CancellationToken ct)
+    {
+        if (records.Created.Count > 0) await BulkCopy.CopyAsync(connection, table, columns, records.Created, progress, ct);
+        await BulkCopy.UpsertAsync(connection, table, columns, records.Existing, Immutable, progress, ct);
+    }
+
+    private static async Task WriteLinksAsync(
+        NpgsqlConnection connection, string table, string person, string target, string role, LinkList links,
+        Guid districtId, Guid runId, DateTimeOffset now, ApplyProgress? progress, CancellationToken ct)
+    {
+        if (links.Count == 0) return;
+        CopyColumn<int>[] columns =
+        [
+            CopyColumn<int>.Uuid("id", links.Id), CopyColumn<int>.Uuid("district_id", _ => districtId),
+            CopyColumn<int>.Uuid(person, links.PersonId), CopyColumn<int>.Uuid(target, links.TargetId),
+            CopyColumn<int>.Text(role, links.Role), CopyColumn<int>.Text("origin", links.Origin), CopyColumn<int>.Time("created_at", _ => now),
+            CopyColumn<int>.Time("ended_at", i => links.Ended(i) ? now : null),
+            CopyColumn<int>.Uuid("ended_by_run_id", i => links.Ended(i) ? runId : null),
+        ];
+        var rows = Enumerable.Range(0, links.Count);
+        if (rows.Any(links.Created)) await BulkCopy.CopyAsync(connection, table, columns, rows.Where(links.Created), progress, ct);
+        await BulkCopy.UpsertAsync(connection, table, columns, rows.Where(i => !links.Created(i)).ToList(), Immutable, progress, ct);
+    }
 }

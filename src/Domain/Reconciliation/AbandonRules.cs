@@ -25,12 +25,15 @@ internal static class AbandonRules
         var people = books.AbsentPeople.Select(p => books.People[p.Id]).ToList();
         var students = people.Where(p => p.Roles.Contains(Roles.Student)).Select(p => p.Id).ToHashSet();
         var abandoned = people.Select(p => p.Id).ToHashSet();
+        var links = books.GuardianLinks;
 
         foreach (var person in people)
         {
             if (students.Contains(person.Id))
             {
-                var guardians = books.GuardianLinks.OfTarget(person.Id).Where(l => !l.Ended).Select(l => l.PersonId).ToList();
+                var guardians = new List<Guid>();
+                foreach (var l in links.OfTarget(person.Id))
+                    if (!links.Ended(l)) guardians.Add(links.PersonId(l));
                 if (guardians.Count > 0 && guardians.All(abandoned.Contains))
                     AbandonFamily(books, person, guardians, settings.FamilyAbandonment);
                 else
@@ -95,13 +98,24 @@ internal static class AbandonRules
     private static void AbandonGuardian(PlanBooks books, PersonRecord guardian)
     {
         EndAll(books, books.Memberships, Entities.Membership, guardian.Id, "R13");
-        foreach (var link in books.GuardianLinks.OfPerson(guardian.Id).ToList())
-            if (link.Origin == Origins.Synced) books.End(books.GuardianLinks, Entities.GuardianLink, link, "R11");
+        var links = books.GuardianLinks;
+        foreach (var link in links.OfPerson(guardian.Id))
+            if (links.IsSynced(link)) books.End(links, Entities.GuardianLink, link, "R11");
     }
 
-    private static bool IsInAbandonedFamily(PlanBooks books, Guid guardianId, HashSet<Guid> students, HashSet<Guid> abandoned) =>
-        books.GuardianLinks.OfPerson(guardianId).Any(l => !l.Ended && students.Contains(l.TargetId)
-            && books.GuardianLinks.OfTarget(l.TargetId).Where(x => !x.Ended).All(x => abandoned.Contains(x.PersonId)));
+    private static bool IsInAbandonedFamily(PlanBooks books, Guid guardianId, HashSet<Guid> students, HashSet<Guid> abandoned)
+    {
+        var links = books.GuardianLinks;
+        foreach (var l in links.OfPerson(guardianId))
+        {
+            if (links.Ended(l) || !students.Contains(links.TargetId(l))) continue;
+            var whole = true;
+            foreach (var x in links.OfTarget(links.TargetId(l)))
+                if (!links.Ended(x) && !abandoned.Contains(links.PersonId(x))) { whole = false; break; }
+            if (whole) return true;
+        }
+        return false;
+    }
 
     /// <summary>R13 (and R12 remove, R15 extreme): memberships and enrollments end; the person stays.</summary>
     private static void RemoveFromSchoolsAndClasses(PlanBooks books, PersonRecord person, string rule)
@@ -115,8 +129,8 @@ internal static class AbandonRules
     private static int EndAll(PlanBooks books, LinkTable table, string entity, Guid personId, string rule)
     {
         var n = 0;
-        foreach (var link in table.OfPerson(personId).ToList())
-            if (link.Origin == Origins.Synced && !link.Ended) { books.End(table, entity, link, rule); n++; }
+        foreach (var link in table.OfPerson(personId))
+            if (table.IsSynced(link) && !table.Ended(link)) { books.End(table, entity, link, rule); n++; }
         return n;
     }
 
@@ -138,8 +152,8 @@ internal static class AbandonRules
             books.Put(c with { Status = RecordStatus.Archived });
             books.Plan.Record(new(Entities.Class, c.Id, c.Links.Get(books.LinkKind), ChangeActions.Archived, "status",
                 RecordStatus.Active, RecordStatus.Archived, "R14"));
-            foreach (var e in books.Enrollments.OfTarget(c.Id).ToList())
-                if (e.Origin == Origins.Synced) books.End(books.Enrollments, Entities.Enrollment, e, "R14");
+            foreach (var e in books.Enrollments.OfTarget(c.Id))
+                if (books.Enrollments.IsSynced(e)) books.End(books.Enrollments, Entities.Enrollment, e, "R14");
         }
     }
 

@@ -36,7 +36,7 @@ internal static class ClassRules
                     IsHomeroom = source.IsHomeroom,
                     Links = SourceLinks.None.With(books.LinkKind, source.SourceId),
                 };
-                books.Put(created);
+                books.PutNew(created);
                 books.Plan.Record(new(Entities.Class, created.Id, source.SourceId, ChangeActions.Created, null, null, source.Name, "R4"));
                 id = created.Id;
             }
@@ -86,21 +86,32 @@ internal static class ClassRules
 
     private static void PlanEnrollments(Snapshot incoming, PlanBooks books)
     {
-        var wanted = new HashSet<(Guid, Guid, string?)>();
-        foreach (var e in incoming.Enrollments)
+        // "Wanted" (the source sends it) is a mark on the enrollment's row: no set of keys for millions of rows.
+        var table = books.Enrollments;
+        var enrollments = incoming.Enrollments;
+        for (var i = 0; i < enrollments.Count; i++)
         {
-            if (!books.ClassIdBySource.TryGetValue(e.ClassSourceId, out var classId)
-                || !books.PersonIdBySource.TryGetValue(e.PersonSourceId, out var personId))
+            var (classSourceId, personSourceId, role) = enrollments.Keys(i);
+            if (!books.ClassIdBySource.TryGetValue(classSourceId, out var classId)
+                || !books.PersonIdBySource.TryGetValue(personSourceId, out var personId))
             {
                 // Out-of-scope classes and skipped people are reported where they were decided, not again here.
-                if (!books.PresentClasses.Contains(e.ClassSourceId) || !books.PresentPeople.Contains(e.PersonSourceId))
-                    books.Plan.Issues.Add(new(Severities.Warning, null, Entities.Enrollment, e.SourceId,
-                        $"Enrollment names class {e.ClassSourceId} and person {e.PersonSourceId}, one of which is not in the source; skipped.",
-                        e.At.File, e.At.Row));
+                if (!books.PresentClasses.Contains(classSourceId) || !books.PresentPeople.Contains(personSourceId))
+                {
+                    var at = enrollments.At(i);
+                    books.Plan.Issues.Add(new(Severities.Warning, null, Entities.Enrollment, enrollments.SourceId(i),
+                        $"Enrollment names class {classSourceId} and person {personSourceId}, one of which is not in the source; skipped.",
+                        at.File, at.Row));
+                }
                 continue;
             }
-            if (!wanted.Add((personId, classId, e.Role))) continue;
-            books.Open(books.Enrollments, Entities.Enrollment, personId, classId, e.Role, e.SourceId, "R4");
+            var row = table.Find(personId, classId, role);
+            if (row >= 0 && table.IsMarked(row)) continue;
+            // An open enrollment needs no source id: only a created or restored one records it.
+            row = row >= 0 && !table.Ended(row)
+                ? books.Open(table, Entities.Enrollment, personId, classId, role, null, "R4")
+                : books.Open(table, Entities.Enrollment, personId, classId, role, enrollments.SourceId(i), "R4");
+            table.Mark(row);
         }
         if (incoming.ModeOf(SnapshotKinds.Enrollments) != FeedMode.Bulk) return;
         // R14: a synced enrollment in a class of this source that the source no longer sends is ended,
@@ -108,11 +119,11 @@ internal static class ClassRules
         var keptPeople = PlanBooks.PresentButUnresolved(books.PresentPeople, books.PersonIdBySource, books.PersonByLink);
         var keptClasses = PlanBooks.PresentButUnresolved(books.PresentClasses, books.ClassIdBySource,
             books.Classes.Values.Where(c => c.Links.Get(books.LinkKind) is not null).ToDictionary(c => c.Links.Get(books.LinkKind)!, c => c.Id));
-        foreach (var e in books.Enrollments.All.ToList())
-            if (e.Origin == Origins.Synced && !e.Ended && !wanted.Contains(e.Key)
-                && !keptPeople.Contains(e.PersonId) && !keptClasses.Contains(e.TargetId) && !books.AbsentPeopleIds.Contains(e.PersonId)
-                && books.Classes.TryGetValue(e.TargetId, out var c) && c.Links.Get(books.LinkKind) is not null)
-                books.End(books.Enrollments, Entities.Enrollment, e, "R14");
+        for (var row = 0; row < table.Count; row++)
+            if (table.IsSynced(row) && !table.Ended(row) && !table.IsMarked(row)
+                && !keptPeople.Contains(table.PersonId(row)) && !keptClasses.Contains(table.TargetId(row)) && !books.AbsentPeopleIds.Contains(table.PersonId(row))
+                && books.Classes.TryGetValue(table.TargetId(row), out var c) && c.Links.Get(books.LinkKind) is not null)
+                books.End(table, Entities.Enrollment, row, "R14");
     }
 
     private static Guid? Resolve(Dictionary<string, Guid> ids, string? sourceId) =>

@@ -8,6 +8,13 @@ public static class EmailNormalizer
     public static string? Normalize(string? email)
     {
         if (string.IsNullOrWhiteSpace(email)) return null;
+        // Nearly every address is ASCII, which NFKC leaves as it is: trim and lower-case it without the Unicode machinery.
+        if (Ascii.IsValid(email))
+        {
+            var trimmed = email.AsSpan().Trim();
+            if (!trimmed.ContainsAnyInRange('A', 'Z')) return trimmed.Length == email.Length ? email : trimmed.ToString();
+            return string.Create(trimmed.Length, email, static (chars, source) => Ascii.ToLower(source.AsSpan().Trim(), chars, out _));
+        }
         return email.Trim().Normalize(NormalizationForm.FormKC).ToLowerInvariant();
     }
 
@@ -17,8 +24,10 @@ public static class EmailNormalizer
         if (string.IsNullOrEmpty(normalized) || normalized.Length > 254) return false;
         var at = normalized.IndexOf('@');
         if (at <= 0 || at != normalized.LastIndexOf('@') || at == normalized.Length - 1) return false;
-        var domain = normalized[(at + 1)..];
-        return domain.Contains('.') && !domain.StartsWith('.') && !domain.EndsWith('.')
-            && !normalized.Any(char.IsWhiteSpace);
+        var domain = normalized.AsSpan(at + 1);
+        if (!domain.Contains('.') || domain.StartsWith('.') || domain.EndsWith('.')) return false;
+        foreach (var c in normalized)
+            if (char.IsWhiteSpace(c)) return false;
+        return true;
     }
 }

@@ -60,22 +60,29 @@ public static class PeopleRules
 
         // R2: the source links become what the source sends now.
         var links = LinksFor(p.Links, incoming, linkKind);
-        foreach (var kind in new[] { linkKind, LinkKinds.Sis }.Distinct())
-            if (links.Get(kind) != p.Links.Get(kind))
-                changes.Add(new($"sourceIds.{kind}", p.Links.Get(kind), links.Get(kind), "R2"));
-        p = p with { Links = links };
-
-        var roles = p.Roles.Union(incoming.Roles).ToList();
-        if (roles.Count != p.Roles.Count)
+        if (!ReferenceEquals(links, p.Links))
         {
-            changes.Add(new("roles", string.Join(',', p.Roles), string.Join(',', roles), "R7"));
-            p = p with { Roles = roles };
+            if (links.Get(linkKind) != p.Links.Get(linkKind))
+                changes.Add(new($"sourceIds.{linkKind}", p.Links.Get(linkKind), links.Get(linkKind), "R2"));
+            if (linkKind != LinkKinds.Sis && links.Sis != p.Links.Sis)
+                changes.Add(new($"sourceIds.{LinkKinds.Sis}", p.Links.Sis, links.Sis, "R2"));
+            p = p with { Links = links };
+        }
+
+        if (!HoldsAll(p.Roles, incoming.Roles))
+        {
+            var roles = p.Roles.Union(incoming.Roles).ToList();
+            if (roles.Count != p.Roles.Count)
+            {
+                changes.Add(new("roles", string.Join(',', p.Roles), string.Join(',', roles), "R7"));
+                p = p with { Roles = roles };
+            }
         }
 
         // R8: contact details of people who have signed in stand unless the district says otherwise.
         var contactsSynced = p.AccountState != AccountStates.Active || settings.UpdateActiveUsers;
-        var isStudent = incoming.Roles.Contains(Roles.Student);
-        var isContactRole = incoming.Roles.Any(r => r != Roles.Student);
+        var isStudent = PeopleSteps.Has(incoming.Roles, Roles.Student);
+        var isContactRole = !PeopleSteps.OnlyRole(incoming.Roles, Roles.Student);
 
         if (contactsSynced)
         {
@@ -138,6 +145,20 @@ public static class PeopleRules
     }
 
     internal static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    /// <summary>
+    /// True when the union of <paramref name="current"/> and <paramref name="incoming"/> is <paramref name="current"/> itself
+    /// (no repeats, nothing new): the common case, answered without building the union.
+    /// </summary>
+    private static bool HoldsAll(IReadOnlyList<string> current, IReadOnlyList<string> incoming)
+    {
+        for (var i = 0; i < current.Count; i++)
+            for (var k = 0; k < i; k++)
+                if (current[k] == current[i]) return false;
+        foreach (var role in incoming)
+            if (!PeopleSteps.Has(current, role)) return false;
+        return true;
+    }
 
     private static string? Text(int? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

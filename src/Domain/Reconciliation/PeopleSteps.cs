@@ -9,17 +9,25 @@ internal static class PeopleSteps
     public static void Plan(Snapshot incoming, SyncSettings settings, ScopeFilter scope, PlanBooks books)
     {
         var plan = books.Plan;
-        var firstByEmail = new Dictionary<string, string>();
-        var guardianSms = books.People.Values
-            .Where(p => p.Roles.Contains(Roles.Guardian) && p.Sms is not null)
-            .Select(p => NormalizePhone(p.Sms!)).ToHashSet();
+        var firstByEmail = new Dictionary<string, string>(incoming.People.Count);
+        // The SMS numbers the district's guardians use (R10), gathered from the current state the first time a
+        // guardian without email needs them (most runs have none), then grown by the guardians this run adds.
+        HashSet<string>? guardianSms = null;
+        HashSet<string> GuardianSms()
+        {
+            if (guardianSms is not null) return guardianSms;
+            guardianSms = [];
+            foreach (var p in books.Current.People)
+                if (p.Sms is not null && Has(p.Roles, Roles.Guardian)) guardianSms.Add(NormalizePhone(p.Sms));
+            return guardianSms;
+        }
 
         foreach (var person in incoming.People)
         {
             if (!scope.PersonInScope(person)) continue;
 
             var email = EmailNormalizer.Normalize(person.Email);
-            var guardianOnly = person.Roles.All(r => r == Roles.Guardian);
+            var guardianOnly = OnlyGuardian(person.Roles);
             if (!EmailNormalizer.IsValid(email))
             {
                 email = null;
@@ -46,7 +54,7 @@ internal static class PeopleSteps
             if (guardianOnly && email is null && match == MatchKind.New)
             {
                 var sms = PeopleRules.Clean(person.Sms);
-                if (sms is null || !guardianSms.Add(NormalizePhone(sms)))
+                if (sms is null || !GuardianSms().Add(NormalizePhone(sms)))
                 {
                     Skip(plan, person, "R10", Severities.Warning, sms is null
                         ? "Guardian has neither an email nor an SMS number; it will be added once it has one."
@@ -64,8 +72,7 @@ internal static class PeopleSteps
                     continue;
                 case MatchKind.New:
                     var created = PeopleRules.Create(books.NewId(), person, email, books.LinkKind);
-                    books.Put(created);
-                    plan.NewPeople.Add(created.Id);
+                    books.PutNew(created);
                     plan.Record(new(Entities.Person, created.Id, person.SourceId, ChangeActions.Created, null, null, null, "R4"));
                     id = created.Id;
                     break;
@@ -125,21 +132,26 @@ internal static class PeopleSteps
     private static void PlanMemberships(PlanBooks books, SourcePerson person, Guid personId)
     {
         var role = person.Roles[0];
-        var schoolSources = role == Roles.Student
-            ? (person.PrimarySchoolSourceId is { } primary ? [primary] : [])
-            : person.SchoolSourceIds;
+        IReadOnlyList<string> schoolSources = role != Roles.Student ? person.SchoolSourceIds
+            : person.PrimarySchoolSourceId is not { } primary ? []
+            // A student's only school is usually the one it lists: no new one-element list then.
+            : person.SchoolSourceIds is [var only] && only == primary ? person.SchoolSourceIds : [primary];
         // A record that names no school (e.g. a supplementary guardian file) leaves memberships as they are.
         if (schoolSources.Count == 0) return;
-        var wanted = schoolSources
-            .Select(s => books.SchoolIdBySource.TryGetValue(s, out var id) ? id : (Guid?)null)
-            .OfType<Guid>().Distinct().ToHashSet();
+        // The district schools wanted, in order, without repeats (on the stack: people name one or two schools).
+        Span<Guid> wanted = schoolSources.Count <= 16 ? stackalloc Guid[schoolSources.Count] : new Guid[schoolSources.Count];
+        var count = 0;
+        for (var i = 0; i < schoolSources.Count; i++)
+            if (books.SchoolIdBySource.TryGetValue(schoolSources[i], out var id) && !wanted[..count].Contains(id)) wanted[count++] = id;
+        wanted = wanted[..count];
         foreach (var schoolId in wanted)
             books.Open(books.Memberships, Entities.Membership, personId, schoolId, role, person.SourceId, "R17");
-        foreach (var m in books.Memberships.OfPerson(personId).ToList())
-            if (m.Origin == Origins.Synced && !m.Ended && !wanted.Contains(m.TargetId))
+        foreach (var m in books.Memberships.OfPerson(personId))
+            if (books.Memberships.IsSynced(m) && !books.Memberships.Ended(m) && !wanted.Contains(books.Memberships.TargetId(m)))
                 books.End(books.Memberships, Entities.Membership, m, "R7");
-        foreach (var unknown in schoolSources.Where(s => !books.SchoolIdBySource.ContainsKey(s)))
-            books.UnknownSchools[unknown] = books.UnknownSchools.GetValueOrDefault(unknown) + 1;
+        for (var i = 0; i < schoolSources.Count; i++)
+            if (!books.SchoolIdBySource.ContainsKey(schoolSources[i]))
+                books.UnknownSchools[schoolSources[i]] = books.UnknownSchools.GetValueOrDefault(schoolSources[i]) + 1;
     }
 
     /// <summary>Guardian links from the source are opened; synced links the source no longer sends are ended (R11).</summary>
@@ -147,6 +159,7 @@ internal static class PeopleSteps
     {
         var mode = incoming.Modes.ContainsKey(SnapshotKinds.GuardianLinks)
             ? incoming.ModeOf(SnapshotKinds.GuardianLinks) : incoming.ModeOf(SnapshotKinds.People);
+        var links = books.GuardianLinks;
         var wanted = new HashSet<(Guid, Guid)>();
         foreach (var link in incoming.GuardianLinks)
         {
@@ -158,14 +171,14 @@ internal static class PeopleSteps
                 continue;
             }
             wanted.Add((guardian, student));
-            books.Open(books.GuardianLinks, Entities.GuardianLink, guardian, student, null, link.GuardianSourceId, "R11");
+            books.Open(links, Entities.GuardianLink, guardian, student, null, link.GuardianSourceId, "R11");
         }
         if (mode != FeedMode.Bulk) return;
-        foreach (var link in books.GuardianLinks.All.ToList())
-            if (link.Origin == Origins.Synced && !link.Ended && !wanted.Contains((link.PersonId, link.TargetId))
-                && !books.AbsentPeopleIds.Contains(link.PersonId) && !books.AbsentPeopleIds.Contains(link.TargetId)
-                && FromThisSource(books, link.PersonId) && FromThisSource(books, link.TargetId))
-                books.End(books.GuardianLinks, Entities.GuardianLink, link, "R11");
+        for (var row = 0; row < links.Count; row++)
+            if (links.IsSynced(row) && !links.Ended(row) && !wanted.Contains((links.PersonId(row), links.TargetId(row)))
+                && !books.AbsentPeopleIds.Contains(links.PersonId(row)) && !books.AbsentPeopleIds.Contains(links.TargetId(row))
+                && FromThisSource(books, links.PersonId(row)) && FromThisSource(books, links.TargetId(row)))
+                books.End(links, Entities.GuardianLink, row, "R11");
     }
 
     /// <summary>
@@ -187,5 +200,31 @@ internal static class PeopleSteps
         plan.Count(Entities.Person, ChangeActions.Skipped);
     }
 
-    private static string NormalizePhone(string phone) => new(phone.Where(char.IsDigit).ToArray());
+    private static string NormalizePhone(string phone)
+    {
+        Span<char> digits = phone.Length <= 64 ? stackalloc char[phone.Length] : new char[phone.Length];
+        var n = 0;
+        foreach (var c in phone)
+            if (char.IsDigit(c)) digits[n++] = c;
+        return new string(digits[..n]);
+    }
+
+    // Index loops: a foreach over an IReadOnlyList allocates an enumerator, a million times per run.
+    internal static bool Has(IReadOnlyList<string> roles, string role)
+    {
+        for (var i = 0; i < roles.Count; i++)
+            if (roles[i] == role) return true;
+        return false;
+    }
+
+    /// <summary>Every role is guardian (true for no roles, as All is).</summary>
+    internal static bool OnlyGuardian(IReadOnlyList<string> roles) => OnlyRole(roles, Roles.Guardian);
+
+    /// <summary>Every role is <paramref name="role"/> (true for no roles, as All is).</summary>
+    internal static bool OnlyRole(IReadOnlyList<string> roles, string role)
+    {
+        for (var i = 0; i < roles.Count; i++)
+            if (roles[i] != role) return false;
+        return true;
+    }
 }

@@ -12,20 +12,20 @@ public sealed record PlanIssue(
 
 /// <summary>
 /// The planner's output (R20): the final state of every record the run writes, plus the change list
-/// and issues. The applier writes exactly these rows, so the plan is what gets applied.
+/// and issues. The applier writes exactly these rows, so the plan is what gets applied. The large lists
+/// (links, changes) are stored column by column; see PlanLists.cs.
 /// </summary>
 public sealed class Plan
 {
-    public List<PersonRecord> People { get; } = [];
-    public HashSet<Guid> NewPeople { get; } = [];
-    public List<SchoolRecord> Schools { get; } = [];
-    public List<ClassRecord> Classes { get; } = [];
-    public List<SessionRecord> Sessions { get; } = [];
-    public List<CourseRecord> Courses { get; } = [];
-    public List<LinkRecord> Memberships { get; } = [];
-    public List<LinkRecord> Enrollments { get; } = [];
-    public List<LinkRecord> GuardianLinks { get; } = [];
-    public List<Change> Changes { get; } = [];
+    public PlanRecords<PersonRecord> People { get; } = [];
+    public PlanRecords<SchoolRecord> Schools { get; } = [];
+    public PlanRecords<ClassRecord> Classes { get; } = [];
+    public PlanRecords<SessionRecord> Sessions { get; } = [];
+    public PlanRecords<CourseRecord> Courses { get; } = [];
+    public LinkList Memberships { get; internal set; } = [];
+    public LinkList Enrollments { get; internal set; } = [];
+    public LinkList GuardianLinks { get; internal set; } = [];
+    public ChangeList Changes { get; } = [];
     public List<PlanIssue> Issues { get; } = [];
     public RunCounts Counts { get; } = new();
     /// <summary>Set by R21 when the plan removes too much: the run waits for approval.</summary>

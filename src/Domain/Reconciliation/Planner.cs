@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using RosterSync.Domain.Model;
 using RosterSync.Domain.Snapshots;
 
@@ -11,7 +12,7 @@ namespace RosterSync.Domain.Reconciliation;
 public static class Planner
 {
     public static Plan Plan(Snapshot incoming, RosterState current, SyncSettings settings) =>
-        Plan(incoming, current, settings, Guid.CreateVersion7);
+        Plan(incoming, current, settings, new GuidV7Source().Next);
 
     public static Plan Plan(Snapshot incoming, RosterState current, SyncSettings settings, Func<Guid> newId)
     {
@@ -31,6 +32,34 @@ public static class Planner
         books.Flush();
         SafetyCheck.Evaluate(plan, current, settings);
         return plan;
+    }
+}
+
+/// <summary>
+/// Version 7 GUIDs laid out as <see cref="Guid.CreateVersion7()"/> lays them out (48-bit Unix milliseconds, then random
+/// bits), with the random bytes drawn in batches: a first import of a large district creates millions of ids, and one
+/// system call per id showed in its profile.
+/// </summary>
+internal sealed class GuidV7Source
+{
+    private readonly byte[] _random = new byte[10 * 1024];
+    private int _next = int.MaxValue;
+
+    public Guid Next()
+    {
+        if (_next > _random.Length - 10)
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(_random);
+            _next = 0;
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        var ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        for (var i = 0; i < 6; i++) bytes[i] = (byte)(ms >> (8 * (5 - i)));
+        _random.AsSpan(_next, 10).CopyTo(bytes[6..]);
+        _next += 10;
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x70);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
     }
 }
 
@@ -54,6 +83,7 @@ internal sealed class PlanBooks
     {
         LinkKind = linkKind;
         NewId = newId;
+        Current = current;
         People = current.People.ToDictionary(p => p.Id);
         Schools = current.Schools.ToDictionary(s => s.Id);
         Classes = current.Classes.ToDictionary(c => c.Id);
@@ -62,6 +92,8 @@ internal sealed class PlanBooks
         Memberships = new LinkTable(current.Memberships);
         Enrollments = new LinkTable(current.Enrollments);
         GuardianLinks = new LinkTable(current.GuardianLinks);
+        PersonByEmail.EnsureCapacity(current.People.Count);
+        PersonByLink.EnsureCapacity(current.People.Count);
         foreach (var p in current.People)
         {
             if (p.NormalizedEmail is not null) PersonByEmail[p.NormalizedEmail] = p.Id;
@@ -71,6 +103,8 @@ internal sealed class PlanBooks
 
     public string LinkKind { get; }
     public Func<Guid> NewId { get; }
+    /// <summary>The state as the run found it (the records below change as the plan goes).</summary>
+    public RosterState Current { get; }
     public Plan Plan { get; } = new();
     public Dictionary<Guid, PersonRecord> People { get; }
     public Dictionary<Guid, SchoolRecord> Schools { get; }
@@ -102,6 +136,8 @@ internal sealed class PlanBooks
     /// <summary>Source ids present in the snapshot. Filtered ones count as present unless abandonFiltered (R18).</summary>
     public void MarkPresence(Snapshot incoming, SyncSettings settings, ScopeFilter scope)
     {
+        PresentPeople.EnsureCapacity(incoming.People.Count);
+        PersonIdBySource.EnsureCapacity(incoming.People.Count);
         foreach (var p in incoming.People)
             if (!settings.AbandonFiltered || scope.PersonInScope(p)) PresentPeople.Add(p.SourceId);
         foreach (var c in incoming.Classes)
@@ -114,91 +150,203 @@ internal sealed class PlanBooks
         }
     }
 
-    private readonly HashSet<Guid> _touchedPeople = [];
-    private readonly HashSet<Guid> _touchedSchools = [];
-    private readonly HashSet<Guid> _touchedClasses = [];
-    private readonly HashSet<Guid> _touchedSessions = [];
-    private readonly HashSet<Guid> _touchedCourses = [];
+    // Records the plan writes, in the order first touched; true = created by this plan (inserted, not upserted).
+    private readonly Dictionary<Guid, bool> _touchedPeople = [];
+    private readonly Dictionary<Guid, bool> _touchedSchools = [];
+    private readonly Dictionary<Guid, bool> _touchedClasses = [];
+    private readonly Dictionary<Guid, bool> _touchedSessions = [];
+    private readonly Dictionary<Guid, bool> _touchedCourses = [];
 
     /// <summary>Records present in the snapshot but skipped or filtered: they stay as they were.</summary>
-    public static HashSet<Guid> PresentButUnresolved(HashSet<string> present, Dictionary<string, Guid> resolved, Dictionary<string, Guid> byLink) =>
-        present.Where(s => !resolved.ContainsKey(s) && byLink.ContainsKey(s)).Select(s => byLink[s]).ToHashSet();
+    public static HashSet<Guid> PresentButUnresolved(HashSet<string> present, Dictionary<string, Guid> resolved, Dictionary<string, Guid> byLink)
+    {
+        var kept = new HashSet<Guid>();
+        foreach (var s in present)
+            if (!resolved.ContainsKey(s) && byLink.TryGetValue(s, out var id)) kept.Add(id);
+        return kept;
+    }
 
-    public void Put(PersonRecord p) { People[p.Id] = p; _touchedPeople.Add(p.Id); }
-    public void Put(SchoolRecord s) { Schools[s.Id] = s; _touchedSchools.Add(s.Id); }
-    public void Put(ClassRecord c) { Classes[c.Id] = c; _touchedClasses.Add(c.Id); }
-    public void Put(SessionRecord s) { Sessions[s.Id] = s; _touchedSessions.Add(s.Id); }
-    public void Put(CourseRecord c) { Courses[c.Id] = c; _touchedCourses.Add(c.Id); }
+    public void Put(PersonRecord p) { People[p.Id] = p; _touchedPeople.TryAdd(p.Id, false); }
+    public void Put(SchoolRecord s) { Schools[s.Id] = s; _touchedSchools.TryAdd(s.Id, false); }
+    public void Put(ClassRecord c) { Classes[c.Id] = c; _touchedClasses.TryAdd(c.Id, false); }
+    public void Put(SessionRecord s) { Sessions[s.Id] = s; _touchedSessions.TryAdd(s.Id, false); }
+    public void Put(CourseRecord c) { Courses[c.Id] = c; _touchedCourses.TryAdd(c.Id, false); }
+
+    /// <summary>A record this plan creates (R4): the applier inserts it rather than upserting it.</summary>
+    public void PutNew(PersonRecord p) { People[p.Id] = p; _touchedPeople[p.Id] = true; }
+    public void PutNew(SchoolRecord s) { Schools[s.Id] = s; _touchedSchools[s.Id] = true; }
+    public void PutNew(ClassRecord c) { Classes[c.Id] = c; _touchedClasses[c.Id] = true; }
+    public void PutNew(SessionRecord s) { Sessions[s.Id] = s; _touchedSessions[s.Id] = true; }
+    public void PutNew(CourseRecord c) { Courses[c.Id] = c; _touchedCourses[c.Id] = true; }
 
     public void Flush()
     {
-        Plan.People.AddRange(_touchedPeople.Select(id => People[id]));
-        Plan.Schools.AddRange(_touchedSchools.Select(id => Schools[id]));
-        Plan.Classes.AddRange(_touchedClasses.Select(id => Classes[id]));
-        Plan.Sessions.AddRange(_touchedSessions.Select(id => Sessions[id]));
-        Plan.Courses.AddRange(_touchedCourses.Select(id => Courses[id]));
-        Plan.Memberships.AddRange(Memberships.Touched);
-        Plan.Enrollments.AddRange(Enrollments.Touched);
-        Plan.GuardianLinks.AddRange(GuardianLinks.Touched);
+        Collect(Plan.People, _touchedPeople, People);
+        Collect(Plan.Schools, _touchedSchools, Schools);
+        Collect(Plan.Classes, _touchedClasses, Classes);
+        Collect(Plan.Sessions, _touchedSessions, Sessions);
+        Collect(Plan.Courses, _touchedCourses, Courses);
+        Plan.Memberships = Memberships.TakeTouched();
+        Plan.Enrollments = Enrollments.TakeTouched();
+        Plan.GuardianLinks = GuardianLinks.TakeTouched();
+
+        static void Collect<T>(PlanRecords<T> into, Dictionary<Guid, bool> touched, Dictionary<Guid, T> records)
+        {
+            foreach (var (id, created) in touched)
+                if (created) into.AddCreated(records[id]);
+                else into.Add(records[id]);
+        }
     }
 
-    /// <summary>Opens (creates or re-opens, R16) a synced link and records the change.</summary>
-    public void Open(LinkTable table, string entity, Guid personId, Guid targetId, string? role, string? sourceId, string rule)
+    /// <summary>Opens (creates or re-opens, R16) a synced link and records the change; returns its row.</summary>
+    public int Open(LinkTable table, string entity, Guid personId, Guid targetId, string? role, string? sourceId, string rule)
     {
-        if (table.Find(personId, targetId, role) is { } existing)
+        var row = table.Find(personId, targetId, role);
+        if (row >= 0)
         {
-            if (!existing.Ended) { Plan.Count(entity, ChangeActions.Unchanged); return; }
-            table.Put(existing with { Ended = false });
-            Plan.Record(new(entity, existing.Id, sourceId, ChangeActions.Restored, null, null, null, "R16"));
-            return;
+            if (!table.Ended(row)) { Plan.Count(entity, ChangeActions.Unchanged); return row; }
+            table.SetEnded(row, false);
+            Plan.Record(new(entity, table.Id(row), sourceId, ChangeActions.Restored, null, null, null, "R16"));
+            return row;
         }
-        var created = new LinkRecord { Id = NewId(), PersonId = personId, TargetId = targetId, Role = role };
-        table.Put(created);
-        Plan.Record(new(entity, created.Id, sourceId, ChangeActions.Created, null, null, null, rule));
+        var id = NewId();
+        row = table.Add(id, personId, targetId, role);
+        Plan.Record(new(entity, id, sourceId, ChangeActions.Created, null, null, null, rule));
+        return row;
     }
 
     /// <summary>Ends a link (never deletes it) and records the change under the deciding rule.</summary>
-    public void End(LinkTable table, string entity, LinkRecord link, string rule)
+    public void End(LinkTable table, string entity, int row, string rule)
     {
-        if (link.Ended) return;
-        table.Put(link with { Ended = true });
-        Plan.Record(new(entity, link.Id, null, ChangeActions.Removed, null, null, null, rule));
+        if (table.Ended(row)) return;
+        table.SetEnded(row, true);
+        Plan.Record(new(entity, table.Id(row), null, ChangeActions.Removed, null, null, null, rule));
     }
 }
 
-/// <summary>Memberships, enrollments or guardian links, indexed by key and by person.</summary>
+/// <summary>
+/// Memberships, enrollments or guardian links: the district's current ones (read-only, <see cref="LinkList"/>)
+/// plus those this plan creates. A row is an int: current rows first, then added ones. Rows are chained per
+/// person and per target in the order they were added, so finding a person's links walks a handful of ints
+/// instead of keeping a key object per link.
+/// </summary>
 internal sealed class LinkTable
 {
-    private readonly Dictionary<(Guid, Guid, string?), LinkRecord> _byKey = [];
-    private readonly Dictionary<Guid, List<(Guid, Guid, string?)>> _byPerson = [];
-    private readonly Dictionary<Guid, List<(Guid, Guid, string?)>> _byTarget = [];
-    private readonly HashSet<(Guid, Guid, string?)> _touched = [];
+    private const byte Touched = 1;
+    private const byte Marked = 2;
+    private const byte EndedSet = 4;
+    private const byte EndedValue = 8;
+    private readonly LinkList _current;
+    private readonly int _currentCount;
+    private LinkList _added = [];
+    private readonly ChunkedList<byte> _state = new();
+    private readonly Dictionary<Guid, (int First, int Last)> _byPerson = [];
+    private readonly Dictionary<Guid, (int First, int Last)> _byTarget = [];
+    private readonly ChunkedList<int> _nextOfPerson = new();
+    private readonly ChunkedList<int> _nextOfTarget = new();
 
-    public LinkTable(IEnumerable<LinkRecord> links)
+    public LinkTable(IReadOnlyList<LinkRecord> links)
     {
-        foreach (var link in links) Index(link);
+        if (links is LinkList list) _current = list;
+        else
+        {
+            _current = [];
+            _current.AddRange(links);
+        }
+        _currentCount = _current.Count;
+        for (var row = 0; row < _currentCount; row++) Index(row, _current.PersonId(row), _current.TargetId(row));
     }
 
-    public IEnumerable<LinkRecord> All => _byKey.Values;
-    public IEnumerable<LinkRecord> Touched => _touched.Select(k => _byKey[k]);
+    public int Count => _state.Count;
 
-    public LinkRecord? Find(Guid personId, Guid targetId, string? role) => _byKey.GetValueOrDefault((personId, targetId, role));
-    public IEnumerable<LinkRecord> OfPerson(Guid personId) =>
-        _byPerson.TryGetValue(personId, out var keys) ? keys.Select(k => _byKey[k]) : [];
-    public IEnumerable<LinkRecord> OfTarget(Guid targetId) =>
-        _byTarget.TryGetValue(targetId, out var keys) ? keys.Select(k => _byKey[k]) : [];
-
-    public void Put(LinkRecord link)
+    /// <summary>The row of the link (person, target, role), or -1.</summary>
+    public int Find(Guid personId, Guid targetId, string? role)
     {
-        if (!_byKey.ContainsKey(link.Key)) Index(link);
-        else _byKey[link.Key] = link;
-        _touched.Add(link.Key);
+        foreach (var row in OfPerson(personId))
+            if (TargetId(row) == targetId && HasRole(row, role)) return row;
+        return -1;
     }
 
-    private void Index(LinkRecord link)
+    public RowChain OfPerson(Guid personId) => new(_byPerson.TryGetValue(personId, out var chain) ? chain.First : -1, _nextOfPerson);
+    public RowChain OfTarget(Guid targetId) => new(_byTarget.TryGetValue(targetId, out var chain) ? chain.First : -1, _nextOfTarget);
+
+    public Guid Id(int row) => row < _currentCount ? _current.Id(row) : _added.Id(row - _currentCount);
+    public Guid PersonId(int row) => row < _currentCount ? _current.PersonId(row) : _added.PersonId(row - _currentCount);
+    public Guid TargetId(int row) => row < _currentCount ? _current.TargetId(row) : _added.TargetId(row - _currentCount);
+    public bool IsSynced(int row) => row < _currentCount ? _current.IsSynced(row) : _added.IsSynced(row - _currentCount);
+    public bool HasRole(int row, string? role) => row < _currentCount ? _current.HasRole(row, role) : _added.HasRole(row - _currentCount, role);
+
+    public bool Ended(int row) => (_state[row] & EndedSet) != 0 ? (_state[row] & EndedValue) != 0
+        : row < _currentCount ? _current.Ended(row) : _added.Ended(row - _currentCount);
+
+    public void SetEnded(int row, bool ended) =>
+        _state[row] = (byte)((_state[row] & Marked) | Touched | EndedSet | (ended ? EndedValue : 0));
+
+    /// <summary>A per-pass mark (e.g. "the source sends this link"); see <see cref="IsMarked"/>.</summary>
+    public void Mark(int row) => _state[row] |= Marked;
+    public bool IsMarked(int row) => (_state[row] & Marked) != 0;
+
+    /// <summary>Adds a new synced, open link; returns its row.</summary>
+    public int Add(Guid id, Guid personId, Guid targetId, string? role)
     {
-        _byKey[link.Key] = link;
-        (_byPerson.TryGetValue(link.PersonId, out var p) ? p : _byPerson[link.PersonId] = []).Add(link.Key);
-        (_byTarget.TryGetValue(link.TargetId, out var t) ? t : _byTarget[link.TargetId] = []).Add(link.Key);
+        _added.Add(id, personId, targetId, role, Origins.Synced, ended: false, created: true);
+        var row = _currentCount + _added.Count - 1;
+        Index(row, personId, targetId);
+        _state[row] = Touched;
+        return row;
+    }
+
+    /// <summary>
+    /// The links this plan writes, in their final state: created ones first (the applier inserts them), then
+    /// changed current ones. Ends the table's use: it hands over its own storage.
+    /// </summary>
+    public LinkList TakeTouched()
+    {
+        var touched = _added;
+        for (var i = 0; i < touched.Count; i++)
+            if ((_state[_currentCount + i] & EndedSet) != 0) touched.SetEnded(i, (_state[_currentCount + i] & EndedValue) != 0);
+        for (var row = 0; row < _currentCount; row++)
+            if ((_state[row] & Touched) != 0)
+                touched.Add(_current.Id(row), _current.PersonId(row), _current.TargetId(row), _current.Role(row), _current.Origin(row), Ended(row), created: false);
+        _added = [];
+        return touched;
+    }
+
+    private void Index(int row, Guid personId, Guid targetId)
+    {
+        _state.Add(0);
+        _nextOfPerson.Add(-1);
+        _nextOfTarget.Add(-1);
+        Append(_byPerson, _nextOfPerson, personId, row);
+        Append(_byTarget, _nextOfTarget, targetId, row);
+    }
+
+    private static void Append(Dictionary<Guid, (int First, int Last)> heads, ChunkedList<int> next, Guid key, int row)
+    {
+        ref var chain = ref CollectionsMarshal.GetValueRefOrAddDefault(heads, key, out var exists);
+        if (exists) next[chain.Last] = row;
+        else chain.First = row;
+        chain.Last = row;
+    }
+}
+
+/// <summary>The rows of one person's or target's links, in the order they were added.</summary>
+internal readonly struct RowChain(int first, ChunkedList<int> next)
+{
+    public Enumerator GetEnumerator() => new(first, next);
+
+    public struct Enumerator(int first, ChunkedList<int> next)
+    {
+        private int _next = first;
+
+        public int Current { get; private set; } = -1;
+
+        public bool MoveNext()
+        {
+            if (_next < 0) return false;
+            Current = _next;
+            _next = next[_next];
+            return true;
+        }
     }
 }

@@ -14,7 +14,8 @@ public sealed record SourceLinks(string? Sis = null, string? OneRoster = null, s
         _ => throw new ArgumentOutOfRangeException(nameof(linkKind), linkKind, "unknown source link kind"),
     };
 
-    public SourceLinks With(string linkKind, string? value) => linkKind switch
+    /// <summary>These links with one kind set; the same instance when it already holds <paramref name="value"/>.</summary>
+    public SourceLinks With(string linkKind, string? value) => Get(linkKind) == value ? this : linkKind switch
     {
         LinkKinds.OneRoster => this with { OneRoster = value },
         LinkKinds.Clever => this with { Clever = value },

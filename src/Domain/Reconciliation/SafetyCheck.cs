@@ -13,15 +13,21 @@ public static class SafetyCheck
         var activeSynced = new Dictionary<string, int>
         {
             [Entities.Person] = current.People.Count(p => p.Origin == Origins.Synced && p.Status == RecordStatus.Active),
-            [Entities.Membership] = current.Memberships.Count(m => m.Origin == Origins.Synced && !m.Ended),
+            [Entities.Membership] = LinkList.CountOpenSynced(current.Memberships),
             [Entities.Class] = current.Classes.Count(c => c.Origin == Origins.Synced && c.Status == RecordStatus.Active),
-            [Entities.Enrollment] = current.Enrollments.Count(e => e.Origin == Origins.Synced && !e.Ended),
-            [Entities.GuardianLink] = current.GuardianLinks.Count(g => g.Origin == Origins.Synced && !g.Ended),
+            [Entities.Enrollment] = LinkList.CountOpenSynced(current.Enrollments),
+            [Entities.GuardianLink] = LinkList.CountOpenSynced(current.GuardianLinks),
         };
-        var losses = plan.Changes
-            .Where(c => c.Action is ChangeActions.Archived or ChangeActions.Removed && activeSynced.ContainsKey(c.Entity))
-            .GroupBy(c => c.Entity)
-            .Select(g => (Entity: g.Key, Count: g.Select(c => c.RecordId).Distinct().Count()));
+        // Distinct records archived, removed or ended, per kind (read from the change list's columns).
+        var lost = new Dictionary<string, HashSet<Guid?>>();
+        var changes = plan.Changes;
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var entity = changes.Entity(i);
+            if (changes.Action(i) is ChangeActions.Archived or ChangeActions.Removed && activeSynced.ContainsKey(entity))
+                (lost.TryGetValue(entity, out var ids) ? ids : lost[entity] = []).Add(changes.RecordId(i));
+        }
+        var losses = lost.Select(l => (Entity: l.Key, Count: l.Value.Count));
 
         var reasons = losses
             .Where(l => Exceeds(l.Count, activeSynced[l.Entity], settings))

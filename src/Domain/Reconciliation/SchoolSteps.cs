@@ -44,7 +44,7 @@ internal static class SchoolSteps
                 Identifier = school.Identifier,
                 Links = SourceLinks.None.With(books.LinkKind, school.SourceId),
             };
-            books.Put(created);
+            books.PutNew(created);
             books.SchoolIdBySource[school.SourceId] = created.Id;
             books.Plan.Record(new(Entities.School, created.Id, school.SourceId, ChangeActions.Created, null, null, school.Name, "R4"));
         }
@@ -74,7 +74,7 @@ internal static class CatalogSteps
             if (wanted.Id == Guid.Empty)
             {
                 wanted = wanted with { Id = books.NewId() };
-                books.Put(wanted);
+                books.PutNew(wanted);
                 books.Plan.Record(new(Entities.AcademicSession, wanted.Id, s.SourceId, ChangeActions.Created, null, null, s.Title, "R4"));
             }
             else if (books.Sessions[wanted.Id] is var existing && existing != (wanted with { Links = existing.Links }))
@@ -103,7 +103,7 @@ internal static class CatalogSteps
             if (wanted.Id == Guid.Empty)
             {
                 wanted = wanted with { Id = books.NewId() };
-                books.Put(wanted);
+                books.PutNew(wanted);
                 books.Plan.Record(new(Entities.Course, wanted.Id, c.SourceId, ChangeActions.Created, null, null, c.Title, "R4"));
             }
             else if (books.Courses[wanted.Id] is var existing && existing != (wanted with { Links = existing.Links }))

@@ -10,20 +10,27 @@ public readonly record struct CsvRow(string[] Fields, int Line);
 /// files are sloppy (BOM, CRLF/LF/bare CR, no final EOL, quoted line breaks, stray quotes) because a
 /// district cannot fix its SIS export before tonight's sync.
 /// </summary>
+/// <remarks>
+/// Two ways to read: <see cref="TryRead"/> hands out a record as strings; <see cref="TryReadRecord"/> keeps
+/// the current record in one reused buffer and lets the caller look at each field as a span
+/// (<see cref="Field"/>, <see cref="Value"/>), so a million-row file allocates only the strings it keeps.
+/// </remarks>
 public sealed class CsvRowReader : IDisposable
 {
     private readonly TextReader _reader;
-    private readonly char[] _buffer = new char[32 * 1024];
-    private readonly List<string> _fields = [];
-    private char[] _field = new char[256];
-    private int _fieldLength;
+    private readonly char[] _buffer = new char[64 * 1024];
+    // The current record: every field's characters back to back, and where each field ends.
+    private char[] _record = new char[1024];
+    private int[] _ends = new int[32];
+    private int _count;
+    private int _recordLength;
     private int _pos;
     private int _length;
     private int _line = 1;
     private bool _started;
 
     public CsvRowReader(Stream stream, bool leaveOpen = false)
-        : this(new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 32 * 1024, leaveOpen))
+        : this(new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen))
     {
     }
 
@@ -32,33 +39,114 @@ public sealed class CsvRowReader : IDisposable
     /// <summary>Names the file in exceptions.</summary>
     public string? FileName { get; init; }
 
-    public bool TryRead(out CsvRow row)
+    /// <summary>Fields in the current record (after <see cref="TryReadRecord"/>).</summary>
+    public int FieldCount => _count;
+
+    /// <summary>The 1-based physical line on which the current record starts.</summary>
+    public int Line { get; private set; }
+
+    /// <summary>Field <paramref name="index"/> of the current record as read (untrimmed); empty when the record is shorter.</summary>
+    public ReadOnlySpan<char> Field(int index)
+    {
+        if ((uint)index >= (uint)_count)
+        {
+            return default;
+        }
+
+        var start = index == 0 ? 0 : _ends[index - 1];
+        return _record.AsSpan(start, _ends[index] - start);
+    }
+
+    /// <summary>Field <paramref name="index"/> trimmed; empty when blank, missing or <paramref name="index"/> is -1.</summary>
+    public ReadOnlySpan<char> Trimmed(int index) => Field(index).Trim();
+
+    /// <summary>The trimmed value as a new string; null when the column is missing, the row short or the value blank.</summary>
+    public string? Value(int index)
+    {
+        var value = Trimmed(index);
+        return value.IsEmpty ? null : value.ToString();
+    }
+
+    /// <summary>True when every field of the current record is blank.</summary>
+    public bool IsBlankRecord()
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            if (!Field(i).IsWhiteSpace())
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>True when the current record has non-blank values at or beyond position <paramref name="width"/>.</summary>
+    public bool HasValuesFrom(int width)
+    {
+        for (var i = width; i < _count; i++)
+        {
+            if (!Field(i).IsWhiteSpace())
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Reads the next record into the reader's buffer; false at the end of the input.</summary>
+    public bool TryReadRecord()
     {
         while (Peek() >= 0)
         {
-            var start = _line;
-            _fields.Clear();
+            Line = _line;
+            _count = 0;
+            _recordLength = 0;
             bool quoted, more;
             do
             {
                 quoted = ReadField();
-                _fields.Add(_fieldLength == 0 ? string.Empty : new string(_field, 0, _fieldLength));
+                if (_count == _ends.Length)
+                {
+                    Array.Resize(ref _ends, _ends.Length * 2);
+                }
+
+                _ends[_count++] = _recordLength;
                 more = EndField();
             }
             while (more);
 
             // A physically empty line is not a record (RFC 4180 has none; editors leave them).
-            if (_fields.Count == 1 && _fields[0].Length == 0 && !quoted)
+            if (_count == 1 && _recordLength == 0 && !quoted)
             {
                 continue;
             }
 
-            row = new CsvRow([.. _fields], start);
             return true;
         }
 
-        row = default;
+        _count = 0;
         return false;
+    }
+
+    public bool TryRead(out CsvRow row)
+    {
+        if (!TryReadRecord())
+        {
+            row = default;
+            return false;
+        }
+
+        var fields = new string[_count];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            var field = Field(i);
+            fields[i] = field.IsEmpty ? string.Empty : field.ToString();
+        }
+
+        row = new CsvRow(fields, Line);
+        return true;
     }
 
     public IEnumerable<CsvRow> ReadAll()
@@ -71,10 +159,9 @@ public sealed class CsvRowReader : IDisposable
 
     public void Dispose() => _reader.Dispose();
 
-    /// <summary>Reads one field into <see cref="_field"/>; true when it was quoted.</summary>
+    /// <summary>Appends one field to the record; true when it was quoted.</summary>
     private bool ReadField()
     {
-        _fieldLength = 0;
         if (Peek() != '"')
         {
             ScanUntil(stopAtQuote: false);
@@ -124,7 +211,7 @@ public sealed class CsvRowReader : IDisposable
     }
 
     /// <summary>
-    /// Copies characters into the field until a delimiter: comma or line break, plus '"' and line
+    /// Copies characters into the record until a delimiter: comma or line break, plus '"' and line
     /// breaks inside quotes. Leaves the delimiter unread; false at end of input.
     /// </summary>
     private bool ScanUntil(bool stopAtQuote)
@@ -195,23 +282,23 @@ public sealed class CsvRowReader : IDisposable
 
     private void Append(char c)
     {
-        if (_fieldLength == _field.Length)
+        if (_recordLength == _record.Length)
         {
-            Array.Resize(ref _field, _field.Length * 2);
+            Array.Resize(ref _record, _record.Length * 2);
         }
 
-        _field[_fieldLength++] = c;
+        _record[_recordLength++] = c;
     }
 
     private void Append(ReadOnlySpan<char> chars)
     {
-        if (_fieldLength + chars.Length > _field.Length)
+        if (_recordLength + chars.Length > _record.Length)
         {
-            Array.Resize(ref _field, Math.Max(_field.Length * 2, _fieldLength + chars.Length));
+            Array.Resize(ref _record, Math.Max(_record.Length * 2, _recordLength + chars.Length));
         }
 
-        chars.CopyTo(_field.AsSpan(_fieldLength));
-        _fieldLength += chars.Length;
+        chars.CopyTo(_record.AsSpan(_recordLength));
+        _recordLength += chars.Length;
     }
 }
 

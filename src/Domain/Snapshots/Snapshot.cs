@@ -3,8 +3,9 @@ namespace RosterSync.Domain.Snapshots;
 /// <summary>
 /// Where a record came from in the source, for issues: a file and the 1-based physical line where its row
 /// starts (the header is line 1, so this is also the spreadsheet row number), or an API path.
+/// A value type: every record of a snapshot carries one, and a million-row file must not mean a million more objects.
 /// </summary>
-public sealed record SourceLocation(string File, int? Row = null)
+public readonly record struct SourceLocation(string File, int? Row = null)
 {
     public static readonly SourceLocation None = new("");
 }
@@ -20,7 +21,8 @@ public sealed class Snapshot
     public List<SourceSchool> Schools { get; } = [];
     public List<SourcePerson> People { get; } = [];
     public List<SourceClass> Classes { get; } = [];
-    public List<SourceEnrollment> Enrollments { get; } = [];
+    /// <summary>Held compactly (<see cref="SourceEnrollmentList"/>): a large district sends millions.</summary>
+    public SourceEnrollmentList Enrollments { get; } = [];
     public List<SourceGuardianLink> GuardianLinks { get; } = [];
     public List<SourceSession> Sessions { get; } = [];
     public List<SourceCourse> Courses { get; } = [];

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime;
 using System.Text.Json;
 using Npgsql;
 using RosterSync.Domain.Model;
@@ -11,6 +13,8 @@ namespace RosterSync.Worker.Runs;
 /// <summary>
 /// Executes a claimed run: read the source completely (R22), plan (R20), stop for a dry run or for
 /// approval (R21), then apply the plan in one transaction (R23). Every outcome is written on the run.
+/// The district's current state is loaded while the source is read (the database works on another core),
+/// and each phase's time, counts and memory are logged (ids and counts only) for docs/benchmarks.md.
 /// </summary>
 public sealed class SyncRunner(
     NpgsqlDataSource dataSource, IEnumerable<ISourceReader> readers, TimeProvider clock, ILogger<SyncRunner> logger)
@@ -31,8 +35,11 @@ public sealed class SyncRunner(
                 await StopBeforeApplyAsync(run, plan, ct);
                 return;
             }
-            await progress.EnterAsync(RunPhases.Applying, plan.Changes.Count, ct);
-            await ApplyAsync(run, plan, ct);
+            await progress.EnterAsync(RunPhases.Applying, PlanApplier.RowsToWrite(plan), ct);
+            var watch = Stopwatch.StartNew();
+            var written = await ApplyAsync(run, plan, progress, ct);
+            logger.LogInformation("Run {RunId} timings: apply {ApplyMs} ms ({Rows} rows written); managed heap {HeapMb} MB, peak working set {PeakMb} MB",
+                run.Id, watch.ElapsedMilliseconds, written, GC.GetTotalMemory(false) >> 20, PeakWorkingSetMb());
         }
         catch (SourceReadException e)
         {
@@ -48,16 +55,83 @@ public sealed class SyncRunner(
             logger.LogError(e, "Run {RunId} failed", run.Id);
             await FailAsync(run, $"The run failed unexpectedly ({e.GetType().Name}); nothing was applied.", null, ct);
         }
+        finally
+        {
+            // A large run leaves a large heap of garbage behind (its snapshot, state and plan); handing it back to
+            // the operating system now means the next run does not start on top of it.
+            CompactHeap(GCCollectionMode.Aggressive);
+        }
+    }
+
+    /// <summary>
+    /// A blocking, compacting collection of every generation, the large object heap included, once the heap is
+    /// large (a big district's run); small runs leave it to the GC.
+    /// </summary>
+    private static void CompactHeap(GCCollectionMode mode)
+    {
+        if (GC.GetTotalMemory(false) < 256L << 20) return;
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, mode, blocking: true, compacting: true);
     }
 
     private async Task<Plan> PlanSyncAsync(ClaimedRun run, RunProgress progress, CancellationToken ct)
     {
         var settings = await LoadSettingsAsync(run.DistrictId, ct);
-        var snapshot = await ReadAsync(run, progress, ct);
+        var watch = Stopwatch.StartNew();
+        // The current state is loaded while the source is read: both are needed, neither depends on the other,
+        // and the database does much of the loading on the other core. A failed read cancels the load. Both read
+        // through one string pool, so the ids and emails they share are held once; it closes before planning.
+        SharedStrings.Begin();
+        using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var loading = Task.Run(() => LoadStateAsync(run.DistrictId, stopLoad.Token), stopLoad.Token);
+        Snapshot snapshot;
+        try
+        {
+            snapshot = await ReadAsync(run, progress, ct);
+        }
+        catch
+        {
+            await stopLoad.CancelAsync();
+            try { await loading; } catch (Exception e) when (e is OperationCanceledException or NpgsqlException) { }
+            throw;
+        }
+        var readMs = watch.ElapsedMilliseconds;
         await progress.EnterAsync(RunPhases.Planning, snapshot.People.Count + snapshot.Classes.Count + snapshot.Enrollments.Count, ct);
+        var (state, loadMs) = await loading;
+        SharedStrings.End();
+        var waitedMs = watch.ElapsedMilliseconds - readMs;
+        // Reading and loading leave garbage behind (the pool's index, parsers' buffers, duplicate-id tables); planning
+        // is the run's memory peak, so it starts on a compacted heap.
+        watch.Restart();
+        var peakBeforeGcMb = PeakWorkingSetMb();
+        CompactHeap(GCCollectionMode.Forced);
+        var (gcMs, liveMb) = (watch.ElapsedMilliseconds, GC.GetTotalMemory(false) >> 20);
+        watch.Restart();
+        var plan = Planner.Plan(snapshot, state, settings);
+        logger.LogInformation(
+            "Run {RunId} timings: read {ReadMs} ms ({People} people, {Classes} classes, {Enrollments} enrollments, {SourceIssues} issues); "
+            + "state {StateMs} ms in parallel ({StatePeople} people, {StateLinks} links; waited {WaitedMs} ms after the read; peak working set {ReadPeakMb} MB); "
+            + "gc {GcMs} ms ({LiveMb} MB live); "
+            + "plan {PlanMs} ms ({Changes} changes, {Issues} issues); managed heap {HeapMb} MB, peak working set {PeakMb} MB",
+            run.Id, readMs, snapshot.People.Count, snapshot.Classes.Count, snapshot.Enrollments.Count, snapshot.Issues.Count,
+            loadMs, state.People.Count, state.Memberships.Count + state.Enrollments.Count + state.GuardianLinks.Count, waitedMs, peakBeforeGcMb,
+            gcMs, liveMb,
+            watch.ElapsedMilliseconds, plan.Changes.Count, plan.Issues.Count, GC.GetTotalMemory(false) >> 20, PeakWorkingSetMb());
+        return plan;
+    }
+
+    private async Task<(RosterState State, long Ms)> LoadStateAsync(Guid districtId, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var state = await RosterStateLoader.LoadAsync(connection, run.DistrictId, ct);
-        return Planner.Plan(snapshot, state, settings);
+        var state = await RosterStateLoader.LoadAsync(connection, districtId, ct);
+        return (state, watch.ElapsedMilliseconds);
+    }
+
+    private static long PeakWorkingSetMb()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.PeakWorkingSet64 >> 20;
     }
 
     /// <summary>R24: the reverted run's recorded changes are the input; there is no source to read.</summary>
@@ -107,28 +181,30 @@ public sealed class SyncRunner(
         if (!await StillRunningAsync(connection, run.Id, ct)) return;
         if (plan.SafetyStop is not null && !run.DryRun)
             plan.Issues.Add(new(Severities.Warning, "R21", null, null, plan.SafetyStop));
-        await ReplacePlanAsync(connection, run, plan, ct);
+        await ReplacePlanAsync(connection, run, plan, null, ct);
         var status = run.DryRun ? RunStatus.Succeeded : RunStatus.AwaitingApproval;
         await FinishAsync(connection, run.Id, status, plan, null, ct);
         await tx.CommitAsync(ct);
         logger.LogInformation("Run {RunId} stopped before applying: {Status}", run.Id, status);
     }
 
-    /// <summary>R23: the plan, its changes and the run's final state commit together or not at all.</summary>
-    private async Task ApplyAsync(ClaimedRun run, Plan plan, CancellationToken ct)
+    /// <summary>R23: the plan, its changes and the run's final state commit together or not at all. Returns the rows written.</summary>
+    private async Task<long> ApplyAsync(ClaimedRun run, Plan plan, IProgress<long> progress, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (!await StillRunningAsync(connection, run.Id, ct))
         {
             logger.LogInformation("Run {RunId} was cancelled before applying; nothing applied", run.Id);
-            return;
+            return 0;
         }
-        await PlanApplier.ApplyAsync(connection, run.DistrictId, run.Id, plan, clock.GetUtcNow(), ct);
-        await ReplacePlanAsync(connection, run, plan, ct);
+        var written = new ApplyProgress(progress);
+        await PlanApplier.ApplyAsync(connection, run.DistrictId, run.Id, plan, clock.GetUtcNow(), written, ct);
+        await ReplacePlanAsync(connection, run, plan, written, ct);
         await FinishAsync(connection, run.Id, RunStatus.Succeeded, plan, null, ct);
         await tx.CommitAsync(ct);
         logger.LogInformation("Run {RunId} applied {Changes} changes with {Issues} issues", run.Id, plan.Changes.Count, plan.Issues.Count);
+        return written.Written;
     }
 
     /// <summary>Locks the run row; a cancel that got there first wins.</summary>
@@ -140,22 +216,22 @@ public sealed class SyncRunner(
     }
 
     /// <summary>An approved run is planned again; its earlier plan rows are replaced, not added to.</summary>
-    private static async Task ReplacePlanAsync(NpgsqlConnection connection, ClaimedRun run, Plan plan, CancellationToken ct)
+    private static async Task ReplacePlanAsync(NpgsqlConnection connection, ClaimedRun run, Plan plan, ApplyProgress? progress, CancellationToken ct)
     {
         foreach (var table in new[] { "run_changes", "run_issues" })
         {
-            await using var clear = new NpgsqlCommand($"DELETE FROM {table} WHERE run_id = $1", connection);
+            await using var clear = new NpgsqlCommand($"DELETE FROM {table} WHERE run_id = $1", connection) { CommandTimeout = 0 };
             clear.Parameters.Add(new NpgsqlParameter { Value = run.Id });
             await clear.ExecuteNonQueryAsync(ct);
         }
-        await PlanApplier.RecordAsync(connection, run.DistrictId, run.Id, plan, ct);
+        await PlanApplier.RecordAsync(connection, run.DistrictId, run.Id, plan, progress, ct);
     }
 
     private static async Task FinishAsync(NpgsqlConnection connection, Guid runId, string status, Plan? plan, string? error, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("""
             UPDATE sync_runs SET status = $2, counts = COALESCE($3::jsonb, counts), issue_count = COALESCE($4, issue_count), error = $5,
-                   processed = total, finished_at = CASE WHEN $2 = 'awaiting-approval' THEN NULL ELSE now() END
+                   processed = total, finished_at = CASE WHEN $2 = 'awaiting-approval' THEN NULL ELSE clock_timestamp() END
             WHERE id = $1 AND status = 'running'
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = runId });
@@ -181,7 +257,7 @@ public sealed class SyncRunner(
         logger.LogWarning("Run {RunId} failed; nothing was applied", run.Id);
         await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
         await using var tx = await connection.BeginTransactionAsync(CancellationToken.None);
-        if (issue is not null) await PlanApplier.RecordIssuesAsync(connection, run.DistrictId, run.Id, [issue], CancellationToken.None);
+        if (issue is not null) await PlanApplier.RecordIssuesAsync(connection, run.DistrictId, run.Id, [issue], null, CancellationToken.None);
         await using (var count = new NpgsqlCommand("UPDATE sync_runs SET issue_count = (SELECT count(*) FROM run_issues WHERE run_id = $1) WHERE id = $1", connection))
         {
             count.Parameters.Add(new NpgsqlParameter { Value = run.Id });
