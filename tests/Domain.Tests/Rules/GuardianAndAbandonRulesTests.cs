@@ -148,4 +148,16 @@ public class GuardianAndAbandonRulesTests
 
         Assert.Empty(plan.People);
     }
+
+    [Fact]
+    public void R23_an_archived_students_classes_stay_as_they_were_on_the_next_run()
+    {
+        var state = RosterState.Empty.Sync(Family(withGuardian: false));
+        state = state.Sync(Snap([], [Class("c1")], []));
+        Assert.Equal(RecordStatus.Archived, state.PersonWithLink("s1").Status);
+
+        var again = Plan(Snap([], [Class("c1")], []), state);
+
+        Assert.Empty(again.Changes);
+    }
 }
