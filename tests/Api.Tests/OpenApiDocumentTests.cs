@@ -14,6 +14,18 @@ public sealed class OpenApiDocumentTests(ApiFactory api)
             .SelectMany(p => p.Value.EnumerateObject().Select(o => (p.Name, o.Name, o.Value)));
 
     [Fact]
+    public async Task The_main_schemas_carry_examples_in_the_shapes_of_the_spec()
+    {
+        var schemas = (await DocumentAsync()).GetProperty("components").GetProperty("schemas");
+        foreach (var name in new[] { "PersonDto", "RunDto", "RunChangeDto", "RunIssueDto", "ClassDto", "SchoolDto", "DistrictDto" })
+        {
+            var example = schemas.GetProperty(name).GetProperty("examples")[0];
+            Assert.Equal(JsonValueKind.Object, example.ValueKind);
+        }
+        Assert.Equal("R3", schemas.GetProperty("RunChangeDto").GetProperty("examples")[0].GetProperty("rule").GetString());
+    }
+
+    [Fact]
     public async Task Every_operation_has_a_unique_operation_id()
     {
         var ids = Operations(await DocumentAsync()).Select(o => o.Operation.TryGetProperty("operationId", out var id) ? id.GetString() : $"missing: {o.Method} {o.Path}").ToList();

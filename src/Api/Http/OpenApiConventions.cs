@@ -16,6 +16,7 @@ public static class OpenApiConventions
 
     public static OpenApiOptions AddRosterConventions(this OpenApiOptions options)
     {
+        options.AddRosterExamples();
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
