@@ -1,8 +1,10 @@
 using System.Reflection;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using RosterSync.Api.Auth;
 using RosterSync.Api.Http;
 using RosterSync.Api.Imports;
@@ -28,10 +30,12 @@ public static class Extensions
             ]);
         }
 
+        PrepareHotStatements(builder.Configuration);
         // PostgreSQL, the MassTransit bus (publish only: the Api has no consumers), Data Protection, health checks.
         builder.AddRosterDefaults();
 
         var services = builder.Services;
+        PoolDbContexts(services);
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RunOptions>().BindConfiguration(RunOptions.Section).ValidateOnStart();
         services.AddOptions<CorsSettings>().BindConfiguration(CorsSettings.Section);
@@ -57,5 +61,33 @@ public static class Extensions
 
         if (buildTimeDocument) services.RemoveAll<IHostedService>();
         return builder;
+    }
+
+    /// <summary>
+    /// Every request uses a RosterDbContext (authentication, the district check, the handler). AddRosterDb registers one
+    /// built per request, options included, which was a third of the Api's CPU on GET people/{id} (docs/benchmarks.md,
+    /// "Api reads"); the Api takes them from a pool instead, reset between requests. RosterDbContext holds no state of
+    /// its own, and the Api changes no context-wide setting, so a pooled context answers as a new one would.
+    /// </summary>
+    private static void PoolDbContexts(IServiceCollection services)
+    {
+        services.RemoveAll<RosterDbContext>();
+        services.RemoveAll<DbContextOptions<RosterDbContext>>();
+        services.RemoveAll<DbContextOptions>();
+        services.AddDbContextPool<RosterDbContext>((provider, options) => options.UseNpgsql(provider.GetRequiredService<NpgsqlDataSource>()));
+    }
+
+    /// <summary>
+    /// The Api sends the same few statements all day (key lookup, people pages, one person): Npgsql prepares them on
+    /// each connection, so PostgreSQL parses them once and, where a page size is a constant (Paging.TakePage), plans
+    /// them once. A connection string that sets Max Auto Prepare itself (0 turns it off) is left as it is.
+    /// </summary>
+    private static void PrepareHotStatements(IConfigurationManager configuration)
+    {
+        var key = "ConnectionStrings:" + PersistenceExtensions.ConnectionName;
+        if (configuration[key] is not { Length: > 0 } connectionString
+            || connectionString.Replace(" ", "", StringComparison.Ordinal).Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+            return;
+        configuration[key] = new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64 }.ConnectionString;
     }
 }

@@ -32,6 +32,22 @@ public sealed class AccessOrderTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task A_person_asked_for_without_roster_read_is_404_when_another_districts_and_403_when_your_own()
+    {
+        var settingsOnly = await api.NewDistrictAsync(Scopes.SettingsWrite);
+        var writer = await api.NewDistrictAsync(Scopes.RosterWrite);
+        var mine = await (await writer.Client.PostAsJsonAsync(writer.Path + "/people",
+            new { email = "m@mine.example", givenName = "M", familyName = "N", roles = new[] { "teacher" } })).ReadAsync();
+        var other = await api.NewDistrictAsync();
+        var theirs = await (await other.Client.PostAsJsonAsync(other.Path + "/people",
+            new { email = "t@other.example", givenName = "T", familyName = "U", roles = new[] { "teacher" } })).ReadAsync();
+
+        await Problem.AssertAsync(await settingsOnly.Client.GetAsync($"{settingsOnly.Path}/people/{theirs.Id()}"), HttpStatusCode.NotFound, "not-found");
+        await Problem.AssertAsync(await writer.Client.GetAsync($"{writer.Path}/people/{theirs.Id()}"), HttpStatusCode.NotFound, "not-found");
+        await Problem.AssertAsync(await writer.Client.GetAsync($"{writer.Path}/people/{mine.Id()}"), HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
     public async Task Missing_scope_is_403_before_validation()
     {
         var reader = await api.NewDistrictAsync(Scopes.RosterRead);

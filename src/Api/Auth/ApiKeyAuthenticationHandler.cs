@@ -16,7 +16,7 @@ namespace RosterSync.Api.Auth;
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IOptions<AuthOptions> auth, RosterDbContext db)
+    IOptions<AuthOptions> auth, ApiKeyCache keys, RosterDbContext db)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -32,11 +32,15 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(hash), Encoding.ASCII.GetBytes(ApiKeys.Hash(auth.Value.OperatorKey))))
             return Success([new(Caller.OperatorClaim, "true")]);
 
-        var key = await db.ApiKeys.AsNoTracking()
-            .Where(k => k.KeyHash == hash && k.RevokedAt == null)
-            .Select(k => new { k.Id, k.DistrictId, k.Scopes })
-            .SingleOrDefaultAsync(Context.RequestAborted);
-        if (key is null) return AuthenticateResult.Fail("Unknown or revoked key");
+        if (!keys.TryGet(hash, out var key))
+        {
+            var found = await db.ApiKeys.AsNoTracking()
+                .Where(k => k.KeyHash == hash && k.RevokedAt == null)
+                .Select(k => new KnownKey(k.Id, k.DistrictId, k.Scopes))
+                .SingleOrDefaultAsync(Context.RequestAborted);
+            if (found is null) return AuthenticateResult.Fail("Unknown or revoked key");
+            keys.Remember(hash, key = found);
+        }
 
         return Success([
             new(Caller.KeyIdClaim, key.Id.ToString()),

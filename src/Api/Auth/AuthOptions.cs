@@ -11,4 +11,11 @@ public sealed class AuthOptions
     /// <summary>The key that manages districts and district keys.</summary>
     [Required, MinLength(16)]
     public string OperatorKey { get; set; } = "";
+
+    /// <summary>
+    /// How long a district key found in the database is trusted without asking again (ApiKeyCache). This bounds how
+    /// long a key revoked through another Api replica still works; 0 asks the database on every request.
+    /// </summary>
+    [Range(0, 300)]
+    public int KeyCacheSeconds { get; set; } = 10;
 }

@@ -48,7 +48,7 @@ public static class ClassEndpoints
                 && (query.Status == null || c.Status == query.Status)
                 && (query.SchoolId == null || c.SchoolId == query.SchoolId)
                 && (query.Homeroom == null || c.IsHomeroom == query.Homeroom))
-            .OrderBy(c => c.Id).Take(query.LimitOf() + 1).Select(ClassDto.Project).ToListAsync(ct);
+            .OrderBy(c => c.Id).TakePage(query).Select(ClassDto.Project).ToListAsync(ct);
         return TypedResults.Ok(Page.From(rows, query.LimitOf(), c => Cursor.Of(c.Id)));
     }
 
@@ -175,7 +175,7 @@ public static class ClassEndpoints
         var rows = await db.Enrollments.AsNoTracking()
             .Where(e => e.ClassId == classId && e.DistrictId == districtId && (after == null || e.Id > after)
                 && (query.IncludeEnded == true || e.EndedAt == null))
-            .OrderBy(e => e.Id).Take(query.LimitOf() + 1).Select(EnrollmentDto.Project).ToListAsync(ct);
+            .OrderBy(e => e.Id).TakePage(query).Select(EnrollmentDto.Project).ToListAsync(ct);
         return TypedResults.Ok(Page.From(rows, query.LimitOf(), e => Cursor.Of(e.Id)));
     }
 

@@ -25,12 +25,13 @@ public static class ApiKeyEndpoints
         keys.MapPost("/", CreateKey).RequireScope(Scopes.Operator).WithIdempotency().WithName("CreateApiKey")
             .WithSummary("Create a district key; the key is in this answer only");
         keys.MapGet("/", ListKeys).RequireScope(Scopes.Operator).WithName("ListApiKeys");
-        keys.MapDelete("/{id:guid}", async Task<NoContent> (Guid districtId, Guid id, RosterDbContext db, ILogger<ApiKey> logger, CancellationToken ct) =>
+        keys.MapDelete("/{id:guid}", async Task<NoContent> (Guid districtId, Guid id, RosterDbContext db, ApiKeyCache cache, ILogger<ApiKey> logger, CancellationToken ct) =>
         {
             var now = DateTimeOffset.UtcNow;
             if (await db.ApiKeys.Where(k => k.DistrictId == districtId && k.Id == id && k.RevokedAt == null)
                     .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct) > 0)
                 logger.LogInformation("Api key {ApiKeyId} of district {DistrictId} revoked", id, districtId);
+            cache.Forget(id);
             return TypedResults.NoContent();
         }).RequireScope(Scopes.Operator, new RecordOf(RecordKinds.ApiKey)).WithName("RevokeApiKey");
         return keys;
@@ -61,7 +62,7 @@ public static class ApiKeyEndpoints
         if (!Cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         var rows = await db.ApiKeys.AsNoTracking()
             .Where(k => k.DistrictId == districtId && (after == null || k.Id > after))
-            .OrderBy(k => k.Id).Take(query.LimitOf() + 1)
+            .OrderBy(k => k.Id).TakePage(query)
             .Select(k => new ApiKeyDto(k.Id, k.Name, k.Scopes, k.CreatedAt, k.RevokedAt))
             .ToListAsync(ct);
         return TypedResults.Ok(Page.From(rows, query.LimitOf(), k => Cursor.Of(k.Id)));

@@ -45,7 +45,7 @@ public static class DistrictEndpoints
         var rows = await db.Districts.AsNoTracking()
             .Where(d => after == null || d.Id > after)
             .OrderBy(d => d.Id)
-            .Take(query.LimitOf() + 1)
+            .TakePage(query)
             .Select(d => new DistrictDto(d.Id, d.Name, d.CreatedAt))
             .ToListAsync(ct);
         return TypedResults.Ok(Page.From(rows, query.LimitOf(), d => Cursor.Of(d.Id)));

@@ -61,7 +61,7 @@ public static class RecordHistory
         if (after is { } last)
             all = all.Where(h => h.At < last.At || (h.At == last.At && (h.Source < last.Source || (h.Source == last.Source && h.Id < last.Id))));
         var rows = await all.OrderByDescending(h => h.At).ThenByDescending(h => h.Source).ThenByDescending(h => h.Id)
-            .Take(query.LimitOf() + 1).ToListAsync(ct);
+            .TakePage(query).ToListAsync(ct);
         var next = rows.Count > query.LimitOf() ? rows[query.LimitOf() - 1] : null;
         var items = rows.Take(query.LimitOf())
             .Select(h => new HistoryEntry(h.Source == 1 ? ByRun : ByApi, h.RunId, h.ApiKeyId, h.At, h.Action, h.Field, h.Before, h.After, h.Rule))

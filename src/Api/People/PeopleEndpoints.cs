@@ -21,7 +21,7 @@ public static class PeopleEndpoints
     {
         var people = app.MapGroup("/api/v1/districts/{districtId:guid}/people").WithTags("People");
         people.MapGet("/", ListPeople).RequireScope(Scopes.RosterRead).WithName("ListPeople");
-        people.MapGet("/{id:guid}", GetPerson).RequireScope(Scopes.RosterRead, Person).WithName("GetPerson");
+        people.MapGet("/{id:guid}", GetPerson).RequireScope(Scopes.RosterRead, Person with { HandlerFindsInDistrict = true }).WithName("GetPerson");
         people.MapPost("/", CreatePerson).RequireScope(Scopes.RosterWrite).WithIdempotency().WithName("CreatePerson").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Create a manual person (origin manual, accountState invitee); R19 may refuse a student");
         people.MapPatch("/{id:guid}", PatchPerson).RequireScope(Scopes.RosterWrite, Person).WithName("PatchPerson").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
@@ -62,7 +62,7 @@ public static class PeopleEndpoints
             people = people.Where(p => EF.Functions.ILike(p.GivenName!, pattern, @"\") || EF.Functions.ILike(p.FamilyName!, pattern, @"\")
                 || EF.Functions.ILike(p.GivenName + " " + p.FamilyName, pattern, @"\") || EF.Functions.ILike(p.Email!, pattern, @"\"));
         }
-        var rows = await people.OrderBy(p => p.Id).Take(query.LimitOf() + 1).Rows(db).ToListAsync(ct);
+        var rows = await people.OrderBy(p => p.Id).TakePage(query).ReadRowsAsync(db, ct);
         return TypedResults.Ok(Page.From(rows.Select(PersonDto.From).ToList(), query.LimitOf(), p => Cursor.Of(p.Id)));
     }
 
@@ -75,7 +75,7 @@ public static class PeopleEndpoints
     }
 
     private static Task<PersonRow?> FindAsync(RosterDbContext db, Guid districtId, Guid id, CancellationToken ct) =>
-        db.People.Where(p => p.DistrictId == districtId && p.Id == id).Rows(db).SingleOrDefaultAsync(ct);
+        db.People.Where(p => p.DistrictId == districtId && p.Id == id).ReadRowAsync(db, ct);
 
     private static async Task<Results<Created<PersonDto>, ValidationProblem, ProblemHttpResult>> CreatePerson(
         Guid districtId, CreatePerson request, ClaimsPrincipal user, RosterDbContext db, HttpResponse response, CancellationToken ct)
@@ -255,9 +255,9 @@ public static class PeopleEndpoints
         var page = await (guardiansOfStudent
                 ? links.Where(g => g.StudentId == personId).Select(g => new { g.Id, g.Relationship, g.Origin, Other = g.GuardianId })
                 : links.Where(g => g.GuardianId == personId).Select(g => new { g.Id, g.Relationship, g.Origin, Other = g.StudentId }))
-            .OrderBy(g => g.Id).Take(query.LimitOf() + 1).ToListAsync(ct);
+            .OrderBy(g => g.Id).TakePage(query).ToListAsync(ct);
         var ids = page.Select(g => g.Other).ToList();
-        var people = await db.People.Where(p => p.DistrictId == districtId && ids.Contains(p.Id)).Rows(db).ToDictionaryAsync(r => r.Person.Id, ct);
+        var people = (await db.People.Where(p => p.DistrictId == districtId && ids.Contains(p.Id)).ReadRowsAsync(db, ct)).ToDictionary(r => r.Person.Id);
         var items = page.Select(g => new LinkedPersonDto(g.Id, g.Relationship, g.Origin, PersonDto.From(people[g.Other]))).ToList();
         return TypedResults.Ok(Page.From(items, query.LimitOf(), l => Cursor.Of(l.LinkId)));
     }
@@ -265,7 +265,7 @@ public static class PeopleEndpoints
     private static async Task<Results<Created<LinkedPersonDto>, ValidationProblem, ProblemHttpResult>> LinkGuardian(
         Guid districtId, Guid id, CreateGuardianLink request, ClaimsPrincipal user, RosterDbContext db, CancellationToken ct)
     {
-        var guardian = await db.People.Where(p => p.DistrictId == districtId && p.Id == request.GuardianId).Rows(db).SingleOrDefaultAsync(ct);
+        var guardian = await db.People.Where(p => p.DistrictId == districtId && p.Id == request.GuardianId).ReadRowAsync(db, ct);
         if (guardian is null || !guardian.Person.Roles.Contains(Roles.Guardian))
             return Problems.Invalid("guardianId", "Must be a person of this district with the guardian role.");
         var student = await db.People.AsNoTracking().SingleAsync(p => p.Id == id, ct);
@@ -310,7 +310,7 @@ public static class PeopleEndpoints
             where e.PersonId == id && e.DistrictId == districtId && c.DistrictId == districtId && e.EndedAt == null && (after == null || e.Id > after)
             orderby e.Id
             select new PersonClassDto(e.Id, e.Role, e.Origin, ClassDto.From(c)))
-            .Take(query.LimitOf() + 1).AsNoTracking().ToListAsync(ct);
+            .TakePage(query).AsNoTracking().ToListAsync(ct);
         return TypedResults.Ok(Page.From(rows, query.LimitOf(), r => Cursor.Of(r.EnrollmentId)));
     }
 

@@ -24,12 +24,34 @@ public sealed record PersonRow(Person Person, List<Guid> SchoolIds, uint Version
 
 public static class PersonQueries
 {
-    /// <summary>One query per page: the people and, as a correlated list, their active schools.</summary>
-    public static IQueryable<PersonRow> Rows(this IQueryable<Person> people, RosterDbContext db) =>
-        people.AsNoTracking().Select(p => new PersonRow(
-            p,
-            db.Memberships.Where(m => m.PersonId == p.Id && m.EndedAt == null).Select(m => m.SchoolId).Distinct().ToList(),
-            EF.Property<uint>(p, RowVersion.Property)));
+    /// <summary>
+    /// One query per page: each person joined (LEFT JOIN LATERAL) with its distinct active schools, one row per
+    /// person and school, folded back into one <see cref="PersonRow"/> per person. A nested <c>ToList()</c> in the
+    /// projection sends the same SQL, but EF's collection shaper compiles delegates for every row it reads
+    /// (DynamicMethod.CreateDelegate led the Api's CPU profile of GET people; docs/benchmarks.md, "Api reads").
+    /// </summary>
+    public static async Task<List<PersonRow>> ReadRowsAsync(this IQueryable<Person> people, RosterDbContext db, CancellationToken ct)
+    {
+        var flat = await (
+                from p in people.AsNoTracking()
+                from schoolId in db.Memberships.Where(m => m.PersonId == p.Id && m.EndedAt == null)
+                    .Select(m => (Guid?)m.SchoolId).Distinct().DefaultIfEmpty()
+                select new { Person = p, SchoolId = schoolId, Version = EF.Property<uint>(p, RowVersion.Property) })
+            .OrderBy(r => r.Person.Id)
+            .ToListAsync(ct);
+        var rows = new List<PersonRow>(flat.Count);
+        foreach (var r in flat)
+        {
+            if (rows.Count == 0 || rows[^1].Person.Id != r.Person.Id) rows.Add(new PersonRow(r.Person, [], r.Version));
+            if (r.SchoolId is { } schoolId) rows[^1].SchoolIds.Add(schoolId);
+        }
+        // Sorted here rather than in SQL: ORDER BY id, school_id adds a sort step to every page, ORDER BY id does not.
+        foreach (var row in rows) row.SchoolIds.Sort();
+        return rows;
+    }
+
+    public static async Task<PersonRow?> ReadRowAsync(this IQueryable<Person> people, RosterDbContext db, CancellationToken ct) =>
+        (await people.ReadRowsAsync(db, ct)).SingleOrDefault();
 }
 
 /// <summary>A person seen through a link: a guardian of a student, or a student of a guardian.</summary>

@@ -54,7 +54,7 @@ public static class SchoolEndpoints
         if (!Cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         var rows = await db.Schools.AsNoTracking()
             .Where(s => s.DistrictId == districtId && (query.Status == null || s.Status == query.Status) && (after == null || s.Id > after))
-            .OrderBy(s => s.Id).Take(query.LimitOf() + 1).Select(SchoolDto.Project).ToListAsync(ct);
+            .OrderBy(s => s.Id).TakePage(query).Select(SchoolDto.Project).ToListAsync(ct);
         return TypedResults.Ok(Page.From(rows, query.LimitOf(), s => Cursor.Of(s.Id)));
     }
 

@@ -70,7 +70,7 @@ public static class SyncRunEndpoints
         var rows = await db.SyncRuns.AsNoTracking()
             .Where(r => r.DistrictId == districtId && (query.Status == null || r.Status == query.Status) && (before == null || r.Id < before))
             .OrderByDescending(r => r.Id)
-            .Take(query.LimitOf() + 1)
+            .TakePage(query)
             .Select(RunDto.Project)
             .ToListAsync(ct);
         return TypedResults.Ok(Page.From(rows, query.LimitOf(), r => Cursor.Of(r.Id)));
@@ -84,7 +84,7 @@ public static class SyncRunEndpoints
             .Where(c => c.RunId == id && c.DistrictId == districtId && (after == null || c.Id > after)
                 && (query.Entity == null || c.Entity == query.Entity) && (query.Action == null || c.Action == query.Action))
             .OrderBy(c => c.Id)
-            .Take(query.LimitOf() + 1)
+            .TakePage(query)
             .Select(c => new RunChangeDto(c.Id, c.Entity, c.RecordId, c.SourceId, c.Action, c.Field, c.Before, c.After, c.Rule))
             .ToListAsync(ct);
         return TypedResults.Ok(Page.From(rows, query.LimitOf(), c => Cursor.Of(c.Id)));
@@ -98,7 +98,7 @@ public static class SyncRunEndpoints
             .Where(i => i.RunId == id && i.DistrictId == districtId && (after == null || i.Id > after)
                 && (query.Severity == null || i.Severity == query.Severity))
             .OrderBy(i => i.Id)
-            .Take(query.LimitOf() + 1)
+            .TakePage(query)
             .Select(i => new RunIssueDto(i.Id, i.Severity, i.Rule, i.Entity, i.SourceId, i.File, i.Row, i.Message))
             .ToListAsync(ct);
         return TypedResults.Ok(Page.From(rows, query.LimitOf(), i => Cursor.Of(i.Id)));

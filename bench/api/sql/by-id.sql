@@ -1,0 +1,3 @@
+-- bench/api.sh: the SQL the Api sends for GET people/{id}, as EF Core logs it
+-- (Microsoft.EntityFrameworkCore.Database.Command at Information), with its parameters as pgbench variables.
+SELECT p.id, p.account_state, p.class_link_id, p.clever_id, p.created_at, p.district_id, p.email, p.family_name, p.given_name, p.grade, p.graduation_year, p.language, p.middle_name, p.normalized_email, p.one_roster_id, p.origin, p.phone, p.roles, p.room, p.sis_id, p.sms, p.status, p.updated_at, p.xmin, m0.school_id AS "SchoolId" FROM people AS p LEFT JOIN LATERAL (SELECT DISTINCT m.school_id FROM memberships AS m WHERE m.person_id = p.id AND m.ended_at IS NULL) AS m0 ON TRUE WHERE p.district_id = :district AND p.id = :id ORDER BY p.id;
