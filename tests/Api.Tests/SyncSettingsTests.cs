@@ -73,6 +73,41 @@ public sealed class SyncSettingsTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task The_guardian_feeds_password_is_write_only_kept_on_a_put_without_it_and_removed_with_the_feed()
+    {
+        var district = await api.NewDistrictAsync();
+        object Body(string? password) => new
+        {
+            source = new { kind = "upload" },
+            guardianFeed = new { host = "sftp.sis.example", port = 2222, username = "feeds", hostKeyFingerprint = "SHA256:abc", path = "/outbox/guardians.csv", password },
+        };
+        var saved = await (await district.Client.PutAsJsonAsync(district.Path + "/sync-settings", Body("feed-secret-pw"))).ReadAsync();
+        var feed = saved.GetProperty("guardianFeed");
+        Assert.Equal(("/outbox/guardians.csv", true, false), (feed.Str("path"), feed.GetProperty("passwordSet").GetBoolean(), feed.GetProperty("privateKeySet").GetBoolean()));
+        Assert.DoesNotContain("feed-secret-pw", saved.ToString());
+
+        (await district.Client.PutAsJsonAsync(district.Path + "/sync-settings", Body(null))).EnsureSuccessStatusCode();
+        var protector = api.Services.GetRequiredService<SecretProtector>();
+        await using (var db = api.Db())
+            Assert.Equal("feed-secret-pw", protector.Unprotect((await db.SyncSettings.SingleAsync(s => s.DistrictId == district.Id)).EncryptedSecrets)["guardianFeed.password"]);
+
+        var removed = await (await district.Client.PutAsJsonAsync(district.Path + "/sync-settings", new { source = new { kind = "upload" } })).ReadAsync();
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, removed.GetProperty("guardianFeed").ValueKind);
+        await using (var db = api.Db())
+            Assert.Empty(protector.Unprotect((await db.SyncSettings.SingleAsync(s => s.DistrictId == district.Id)).EncryptedSecrets));
+    }
+
+    [Fact]
+    public async Task A_guardian_feed_without_credentials_or_path_is_a_validation_problem()
+    {
+        var district = await api.NewDistrictAsync();
+        var response = await district.Client.PutAsJsonAsync(district.Path + "/sync-settings",
+            new { source = new { kind = "upload" }, guardianFeed = new { host = "sftp.sis.example", username = "feeds", hostKeyFingerprint = "SHA256:abc" } });
+        var errors = (await Problem.AssertInvalidAsync(response, "guardianFeed.path")).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("guardianFeed.password", out _));
+    }
+
+    [Fact]
     public async Task Clever_without_a_token_is_a_validation_problem()
     {
         var district = await api.NewDistrictAsync();

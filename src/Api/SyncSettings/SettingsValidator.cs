@@ -37,8 +37,23 @@ public static class SettingsValidator
         }
         foreach (var (role, i) in (input.Filters?.Roles ?? []).Select((r, i) => (r, i)))
             if (!Roles.All.Contains(role)) Error($"filters.roles[{i}]", $"Must be one of: {string.Join(", ", Roles.All)}.");
-        if (input.GuardianFeed?.Port is < 1 or > 65535) Error("guardianFeed.port", "Must be between 1 and 65535.");
+        if (input.GuardianFeed is { } feed) ValidateGuardianFeed(feed, secrets, Error);
         return errors;
+    }
+
+    private static void ValidateGuardianFeed(GuardianFeedInput feed, IReadOnlyDictionary<string, string> secrets, Action<string, string> error)
+    {
+        void Required(string field, string? value)
+        {
+            if (string.IsNullOrWhiteSpace(value)) error($"guardianFeed.{field}", "Required for a guardian feed.");
+        }
+        Required("host", feed.Host);
+        Required("username", feed.Username);
+        Required("hostKeyFingerprint", feed.HostKeyFingerprint);
+        Required("path", feed.Path);
+        if (feed.Port is < 1 or > 65535) error("guardianFeed.port", "Must be between 1 and 65535.");
+        if (!secrets.ContainsKey(SecretNames.GuardianFeedPassword) && !secrets.ContainsKey(SecretNames.GuardianFeedPrivateKey))
+            error("guardianFeed.password", "A password or a privateKey is required for a guardian feed (write-only; not stored yet).");
     }
 
     private static void ValidateSource(SourceInput source, IReadOnlyDictionary<string, string> secrets, Action<string, string> error)

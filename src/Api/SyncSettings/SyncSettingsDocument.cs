@@ -21,7 +21,11 @@ public sealed record SyncSettingsInput
     public IReadOnlyList<SchoolMapping>? SchoolMappings { get; init; } = [];
     public SyncFilters? Filters { get; init; } = new();
     public IReadOnlyDictionary<string, FieldSetting>? Fields { get; init; } = new Dictionary<string, FieldSetting>();
-    public GuardianFeedSettings? GuardianFeed { get; init; }
+    /// <summary>The supplementary guardian file over SFTP (SPEC §3), or null for none.</summary>
+    public GuardianFeedInput? GuardianFeed { get; init; }
+
+    /// <summary>Every write-only value of the body, by the name it is stored under; null = not given.</summary>
+    public IEnumerable<(string Name, string? Value)> Secrets() => [.. Source?.Secrets() ?? [], .. GuardianFeed?.Secrets() ?? []];
 
     public Domain.Model.SyncSettings ToSettings() => new()
     {
@@ -37,7 +41,7 @@ public sealed record SyncSettingsInput
         SchoolMappings = SchoolMappings ?? [],
         Filters = Filters ?? new(),
         Fields = Fields ?? new Dictionary<string, FieldSetting>(),
-        GuardianFeed = GuardianFeed,
+        GuardianFeed = GuardianFeed?.ToSettings(),
     };
 
     /// <summary>The stored settings as a PUT body without secrets: the base a PATCH is merged onto.</summary>
@@ -55,7 +59,7 @@ public sealed record SyncSettingsInput
         SchoolMappings = s.SchoolMappings,
         Filters = s.Filters,
         Fields = s.Fields,
-        GuardianFeed = s.GuardianFeed,
+        GuardianFeed = s.GuardianFeed is { } feed ? GuardianFeedInput.From(feed) : null,
     };
 }
 
@@ -99,13 +103,26 @@ public sealed record SourceInput
     };
 }
 
-/// <summary>The keys of the encrypted secrets dictionary the Worker reads (SecretProtector).</summary>
-public static class SecretNames
+public sealed record GuardianFeedInput
 {
-    public const string Token = "token";
-    public const string ClientSecret = "clientSecret";
-    public const string Password = "password";
-    public const string PrivateKey = "privateKey";
+    public string? Host { get; init; }
+    public int? Port { get; init; }
+    public string? Username { get; init; }
+    public string? HostKeyFingerprint { get; init; }
+    /// <summary>The remote guardian file, e.g. /outbox/guardians.csv.</summary>
+    public string? Path { get; init; }
+    /// <summary>Write-only.</summary>
+    public string? Password { get; init; }
+    /// <summary>Write-only, OpenSSH format.</summary>
+    public string? PrivateKey { get; init; }
+
+    public IEnumerable<(string Name, string? Value)> Secrets() =>
+        [(SecretNames.GuardianFeedPassword, Password), (SecretNames.GuardianFeedPrivateKey, PrivateKey)];
+
+    public GuardianFeedSettings ToSettings() => new() { Host = Host, Port = Port, Username = Username, HostKeyFingerprint = HostKeyFingerprint, Path = Path };
+
+    public static GuardianFeedInput From(GuardianFeedSettings s) =>
+        new() { Host = s.Host, Port = s.Port, Username = s.Username, HostKeyFingerprint = s.HostKeyFingerprint, Path = s.Path };
 }
 
 /// <summary>GET answer: the settings with each secret replaced by whether it is set.</summary>
@@ -113,7 +130,7 @@ public sealed record SyncSettingsDocument(
     SourceView Source, string? Schedule, bool UpdateActiveUsers, string AbandonedStudents, string FamilyAbandonment,
     int SafetyThresholdPercent, int SafetyThresholdMinimum, string ManualStudents, bool AbandonFiltered,
     IReadOnlyList<SchoolMapping> SchoolMappings, SyncFilters Filters, IReadOnlyDictionary<string, FieldSetting> Fields,
-    GuardianFeedSettings? GuardianFeed, DateTimeOffset? UpdatedAt)
+    GuardianFeedView? GuardianFeed, DateTimeOffset? UpdatedAt)
 {
     public static SyncSettingsDocument From(Domain.Model.SyncSettings s, IReadOnlySet<string> secretsSet, DateTimeOffset? updatedAt) => new(
         new SourceView(s.Source.Kind, s.Source.BaseUrl, s.Source.Auth, s.Source.ClientId, s.Source.TokenUrl, s.Source.Host, s.Source.Port,
@@ -121,10 +138,18 @@ public sealed record SyncSettingsDocument(
             secretsSet.Contains(SecretNames.Token), secretsSet.Contains(SecretNames.ClientSecret),
             secretsSet.Contains(SecretNames.Password), secretsSet.Contains(SecretNames.PrivateKey)),
         s.Schedule, s.UpdateActiveUsers, s.AbandonedStudents, s.FamilyAbandonment, s.SafetyThresholdPercent, s.SafetyThresholdMinimum,
-        s.ManualStudents, s.AbandonFiltered, s.SchoolMappings, s.Filters, s.Fields, s.GuardianFeed, updatedAt);
+        s.ManualStudents, s.AbandonFiltered, s.SchoolMappings, s.Filters, s.Fields,
+        s.GuardianFeed is { } feed
+            ? new GuardianFeedView(feed.Host, feed.Port, feed.Username, feed.HostKeyFingerprint, feed.Path,
+                secretsSet.Contains(SecretNames.GuardianFeedPassword), secretsSet.Contains(SecretNames.GuardianFeedPrivateKey))
+            : null,
+        updatedAt);
 }
 
 public sealed record SourceView(
     string Kind, string? BaseUrl, string? Auth, string? ClientId, string? TokenUrl, string? Host, int? Port, string? Username,
     string? HostKeyFingerprint, string? Folder, string? FilePattern,
     bool TokenSet, bool ClientSecretSet, bool PasswordSet, bool PrivateKeySet);
+
+public sealed record GuardianFeedView(
+    string? Host, int? Port, string? Username, string? HostKeyFingerprint, string? Path, bool PasswordSet, bool PrivateKeySet);

@@ -72,7 +72,10 @@ public static class SyncSettingsEndpoints
         ILogger logger, CancellationToken ct)
     {
         var secrets = protector.Unprotect(stored?.EncryptedSecrets);
-        foreach (var (name, value) in input.Source?.Secrets() ?? [])
+        // Removing the guardian feed removes its credentials with it.
+        if (input.GuardianFeed is null)
+            foreach (var (name, _) in new GuardianFeedInput().Secrets()) secrets.Remove(name);
+        foreach (var (name, value) in input.Secrets())
         {
             if (value is null) continue;
             if (value.Length == 0) secrets.Remove(name);

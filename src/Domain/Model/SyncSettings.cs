@@ -42,6 +42,20 @@ public sealed record SourceSettings
     public string? FilePattern { get; init; }
 }
 
+/// <summary>
+/// The keys of a district's encrypted secrets (SecretProtector): the Api writes them from the write-only fields of
+/// the settings, the Worker reads them. Settings themselves never hold a secret.
+/// </summary>
+public static class SecretNames
+{
+    public const string Token = "token";
+    public const string ClientSecret = "clientSecret";
+    public const string Password = "password";
+    public const string PrivateKey = "privateKey";
+    public const string GuardianFeedPassword = "guardianFeed.password";
+    public const string GuardianFeedPrivateKey = "guardianFeed.privateKey";
+}
+
 public sealed record GuardianFeedSettings
 {
     public string? Host { get; init; }

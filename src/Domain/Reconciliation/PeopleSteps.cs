@@ -154,7 +154,10 @@ internal static class PeopleSteps
                 books.UnknownSchools[schoolSources[i]] = books.UnknownSchools.GetValueOrDefault(schoolSources[i]) + 1;
     }
 
-    /// <summary>Guardian links from the source are opened; synced links the source no longer sends are ended (R11).</summary>
+    /// <summary>
+    /// Guardian links from the source are opened, one per guardian and student whatever the relationship, which the
+    /// source keeps up to date; synced links the source no longer sends are ended (R11).
+    /// </summary>
     private static void PlanGuardianLinks(Snapshot incoming, PlanBooks books)
     {
         var mode = incoming.Modes.ContainsKey(SnapshotKinds.GuardianLinks)
@@ -170,8 +173,8 @@ internal static class PeopleSteps
                     $"Guardian link to student {link.StudentSourceId} names a person that was not imported; skipped.", link.At.File, link.At.Row));
                 continue;
             }
-            wanted.Add((guardian, student));
-            books.Open(links, Entities.GuardianLink, guardian, student, null, link.GuardianSourceId, "R11");
+            if (!wanted.Add((guardian, student))) continue;
+            OpenGuardianLink(books, guardian, student, link);
         }
         if (mode != FeedMode.Bulk) return;
         for (var row = 0; row < links.Count; row++)
@@ -179,6 +182,21 @@ internal static class PeopleSteps
                 && !books.AbsentPeopleIds.Contains(links.PersonId(row)) && !books.AbsentPeopleIds.Contains(links.TargetId(row))
                 && FromThisSource(books, links.PersonId(row)) && FromThisSource(books, links.TargetId(row)))
                 books.End(links, Entities.GuardianLink, row, "R11");
+    }
+
+    private static void OpenGuardianLink(PlanBooks books, Guid guardian, Guid student, SourceGuardianLink link)
+    {
+        var links = books.GuardianLinks;
+        var row = links.FindPair(guardian, student);
+        if (row >= 0 && !links.Ended(row) && links.IsSynced(row) && link.Relationship is not null && !links.HasRole(row, link.Relationship))
+        {
+            books.Plan.Record(new(Entities.GuardianLink, links.Id(row), link.GuardianSourceId, ChangeActions.Updated,
+                "relationship", links.Role(row), link.Relationship, "R11"));
+            links.SetRole(row, link.Relationship);
+            return;
+        }
+        // A source that names no relationship leaves the stored one (a hand-entered one included) as it is.
+        books.Open(links, Entities.GuardianLink, guardian, student, row >= 0 ? links.Role(row) : link.Relationship, link.GuardianSourceId, "R11");
     }
 
     /// <summary>

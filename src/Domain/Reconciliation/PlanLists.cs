@@ -77,6 +77,8 @@ public sealed class LinkList : IReadOnlyList<LinkRecord>
 
     internal bool HasRole(int index, string? role) => string.Equals(Role(index), role, StringComparison.Ordinal);
 
+    internal void SetRole(int index, string? role) => _roles[index] = _roleCodes.Code(role);
+
     internal void SetEnded(int index, bool ended) =>
         _flags[index] = (byte)(ended ? _flags[index] | EndedFlag : _flags[index] & ~EndedFlag);
 

@@ -244,6 +244,7 @@ internal sealed class LinkTable
     private readonly Dictionary<Guid, (int First, int Last)> _byTarget = [];
     private readonly ChunkedList<int> _nextOfPerson = new();
     private readonly ChunkedList<int> _nextOfTarget = new();
+    private readonly Dictionary<int, string?> _roles = [];
 
     public LinkTable(IReadOnlyList<LinkRecord> links)
     {
@@ -270,11 +271,34 @@ internal sealed class LinkTable
     public RowChain OfPerson(Guid personId) => new(_byPerson.TryGetValue(personId, out var chain) ? chain.First : -1, _nextOfPerson);
     public RowChain OfTarget(Guid targetId) => new(_byTarget.TryGetValue(targetId, out var chain) ? chain.First : -1, _nextOfTarget);
 
+    /// <summary>The first row of the pair (person, target) whatever its role, an open one before an ended one; or -1.</summary>
+    public int FindPair(Guid personId, Guid targetId)
+    {
+        var ended = -1;
+        foreach (var row in OfPerson(personId))
+            if (TargetId(row) == targetId)
+            {
+                if (!Ended(row)) return row;
+                if (ended < 0) ended = row;
+            }
+        return ended;
+    }
+
     public Guid Id(int row) => row < _currentCount ? _current.Id(row) : _added.Id(row - _currentCount);
     public Guid PersonId(int row) => row < _currentCount ? _current.PersonId(row) : _added.PersonId(row - _currentCount);
     public Guid TargetId(int row) => row < _currentCount ? _current.TargetId(row) : _added.TargetId(row - _currentCount);
     public bool IsSynced(int row) => row < _currentCount ? _current.IsSynced(row) : _added.IsSynced(row - _currentCount);
-    public bool HasRole(int row, string? role) => row < _currentCount ? _current.HasRole(row, role) : _added.HasRole(row - _currentCount, role);
+    public bool HasRole(int row, string? role) => string.Equals(Role(row), role, StringComparison.Ordinal);
+
+    public string? Role(int row) => _roles.TryGetValue(row, out var role) ? role
+        : row < _currentCount ? _current.Role(row) : _added.Role(row - _currentCount);
+
+    /// <summary>Changes a row's role (a guardian link's relationship); the current list, the planner's input, stays as it is.</summary>
+    public void SetRole(int row, string? role)
+    {
+        _roles[row] = role;
+        _state[row] |= Touched;
+    }
 
     public bool Ended(int row) => (_state[row] & EndedSet) != 0 ? (_state[row] & EndedValue) != 0
         : row < _currentCount ? _current.Ended(row) : _added.Ended(row - _currentCount);
@@ -304,10 +328,13 @@ internal sealed class LinkTable
     {
         var touched = _added;
         for (var i = 0; i < touched.Count; i++)
+        {
             if ((_state[_currentCount + i] & EndedSet) != 0) touched.SetEnded(i, (_state[_currentCount + i] & EndedValue) != 0);
+            if (_roles.TryGetValue(_currentCount + i, out var role)) touched.SetRole(i, role);
+        }
         for (var row = 0; row < _currentCount; row++)
             if ((_state[row] & Touched) != 0)
-                touched.Add(_current.Id(row), _current.PersonId(row), _current.TargetId(row), _current.Role(row), _current.Origin(row), Ended(row), created: false);
+                touched.Add(_current.Id(row), _current.PersonId(row), _current.TargetId(row), Role(row), _current.Origin(row), Ended(row), created: false);
         _added = [];
         return touched;
     }

@@ -56,6 +56,13 @@ public static class RevertPlanner
                     touchedSchools.Add(id);
                     Undo(c, ChangeActions.Archived, "status", s.Status, RecordStatus.Archived);
                     break;
+                case Entities.GuardianLink when c.Action == ChangeActions.Updated && links[c.Entity].TryGetValue(id, out var g):
+                    // A relationship the run changed goes back, unless it changed again since.
+                    if (g.Role != c.After) { Conflict(c); continue; }
+                    links[c.Entity][id] = g with { Role = c.Before };
+                    touchedLinks[c.Entity].Add(id);
+                    Undo(c, ChangeActions.Updated, c.Field, c.After, c.Before);
+                    break;
                 case Entities.Membership or Entities.Enrollment or Entities.GuardianLink when links[c.Entity].TryGetValue(id, out var l):
                     // Created or restored links end again; removed links re-open.
                     var ended = c.Action != ChangeActions.Removed;

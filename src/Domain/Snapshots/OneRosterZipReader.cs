@@ -157,7 +157,6 @@ public static class OneRosterZipReader
         public bool FromPrimary { get; set; }
     }
 
-    private sealed record Agents(string UserId, bool IsGuardian, string[] AgentIds, SourceLocation At);
 
     // Shared role lists: a million people need not mean a million one-element arrays.
     private static readonly string[] StudentRole = [Roles.Student];
@@ -295,8 +294,7 @@ public static class OneRosterZipReader
         private readonly HashSet<string> _referencedOrgs = new(StringComparer.Ordinal);
         private readonly Dictionary<string, RoleInfo> _roles = new(StringComparer.Ordinal);
         // Students (false) and guardians (true) by sourcedId: the two ends a guardian link may join.
-        private readonly Dictionary<string, bool> _isGuardian = new(StringComparer.Ordinal);
-        private readonly List<Agents> _agents = [];
+        private readonly OneRosterAgents _agents = new();
 
         public Snapshot Run()
         {
@@ -601,14 +599,7 @@ public static class OneRosterZipReader
                     PrimarySchoolSourceId = primary is not null && schools.Contains(primary) ? primary : schools.FirstOrDefault(),
                 });
 
-                if (mapped is Roles.Student or Roles.Guardian)
-                {
-                    _isGuardian[r.Id] = mapped == Roles.Guardian;
-                    if (r.List(agents) is { Length: > 0 } agentIds)
-                    {
-                        _agents.Add(new Agents(r.Id, mapped == Roles.Guardian, agentIds, r.At));
-                    }
-                }
+                _agents.AddUser(r.Id, mapped, roleName, r.List(agents) ?? [], r.At);
             };
         }
 
@@ -703,25 +694,7 @@ public static class OneRosterZipReader
             }
         }
 
-        /// <summary>agentSourcedIds run either way (guardian → student, student → guardian); agents of any other role are noise.</summary>
-        private void AddGuardianLinks()
-        {
-            var seen = new HashSet<(string, string)>();
-            foreach (var (userId, isGuardian, agentIds, at) in _agents)
-            {
-                foreach (var agentId in agentIds)
-                {
-                    if (_isGuardian.TryGetValue(agentId, out var agentIsGuardian) && agentIsGuardian != isGuardian)
-                    {
-                        var link = isGuardian ? (userId, agentId) : (agentId, userId);
-                        if (seen.Add(link))
-                        {
-                            _s.GuardianLinks.Add(new SourceGuardianLink(link.Item1, link.Item2, null, at));
-                        }
-                    }
-                }
-            }
-        }
+        private void AddGuardianLinks() => _s.GuardianLinks.AddRange(_agents.Links());
 
         private static bool IsDistrictLike(string? orgType) => orgType is "district" or "local" or "state" or "national";
 

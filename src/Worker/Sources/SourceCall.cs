@@ -16,7 +16,11 @@ namespace RosterSync.Worker.Sources;
 /// <param name="Retries">How many retries the pipeline made before giving up, for the message.</param>
 public sealed record SourceCall(string Source, Func<HttpStatusCode, string> Rejected, int Retries)
 {
-    public async Task<ApiResponse<T>> SendAsync<T>(string resource, Func<Task<ApiResponse<T>>> call, CancellationToken ct)
+    /// <param name="renewCredentials">
+    /// On a 401, drops credentials that can be fetched again (an OAuth2 access token the source revoked before it
+    /// expired) and answers true; the call is then made once more, and a second 401 fails as any other.
+    /// </param>
+    public async Task<ApiResponse<T>> SendAsync<T>(string resource, Func<Task<ApiResponse<T>>> call, CancellationToken ct, Func<bool>? renewCredentials = null)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -45,6 +49,7 @@ public sealed record SourceCall(string Source, Func<HttpStatusCode, string> Reje
         {
             var status = response.StatusCode.GetValueOrDefault();
             response.Dispose();
+            if (status == HttpStatusCode.Unauthorized && renewCredentials?.Invoke() == true) return await SendAsync(resource, call, ct);
             throw new SourceReadException(Failed(resource, status));
         }
 

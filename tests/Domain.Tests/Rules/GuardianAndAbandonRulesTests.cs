@@ -45,6 +45,34 @@ public class GuardianAndAbandonRulesTests
     }
 
     [Fact]
+    public void R11_link_keeps_the_sources_relationship_and_follows_its_change_on_the_same_link()
+    {
+        Snapshot With(string? relationship) =>
+            Snap([Student("s1", "kid@x.org"), Guardian("g1", "mom@x.org")], [], [], [Link("g1", "s1", relationship)]);
+        var state = RosterState.Empty.Sync(With("mother"));
+        var link = Assert.Single(state.GuardianLinks);
+        Assert.Equal("mother", link.Role);
+
+        var plan = Plan(With("guardian"), state);
+
+        var updated = Assert.Single(plan.Of(Entities.GuardianLink, ChangeActions.Updated));
+        Assert.Equal(("relationship", "mother", "guardian", "R11"), (updated.Field, updated.Before, updated.After, updated.Rule));
+        Assert.Equal((link.Id, "guardian", false), (Assert.Single(plan.GuardianLinks).Id, plan.GuardianLinks[0].Role, plan.GuardianLinks[0].Ended));
+        Assert.Empty(plan.Of(Entities.GuardianLink, ChangeActions.Created));
+    }
+
+    [Fact]
+    public void R11_a_source_without_relationships_leaves_the_stored_one_unchanged()
+    {
+        var state = RosterState.Empty.Sync(Snap([Student("s1", "kid@x.org"), Guardian("g1", "mom@x.org")], [], [], [Link("g1", "s1", "father")]));
+
+        var plan = Plan(Snap([Student("s1", "kid@x.org"), Guardian("g1", "mom@x.org")], [], [], [Link("g1", "s1")]), state);
+
+        Assert.Empty(plan.GuardianLinks);
+        Assert.Equal(1, plan.Counts.For(Entities.GuardianLink).Unchanged);
+    }
+
+    [Fact]
     public void R12_abandoned_student_is_archived_by_default()
     {
         var state = RosterState.Empty.Sync(Family(withGuardian: false));

@@ -57,4 +57,19 @@ public class RevertRulesTests
         Assert.Equal("Anna", again.PersonWithLink("s1").GivenName);
         Assert.Equal(RecordStatus.Archived, again.PersonWithLink("s2").Status);
     }
+
+    [Fact]
+    public void R24_revert_puts_a_guardian_links_relationship_back_and_keeps_the_link_open()
+    {
+        RosterSync.Domain.Snapshots.Snapshot Family(string relationship) =>
+            Snap([Student("s1", "kid@x.org"), Guardian("g1", "mom@x.org")], [], [], [Link("g1", "s1", relationship)]);
+        var before = RosterState.Empty.Sync(Family("mother"));
+        var plan = Planner.Plan(Family("guardian"), before, SyncSettings.Default);
+        var after = before.After(plan);
+
+        var reverted = after.After(RevertPlanner.Plan(plan.Changes, after));
+
+        var link = Assert.Single(reverted.GuardianLinks);
+        Assert.Equal(("mother", false), (link.Role, link.Ended));
+    }
 }

@@ -43,7 +43,7 @@ internal static class B
     public static SourceEnrollment Enroll(string classId, string personId, string role = EnrollmentRoles.Student) =>
         new($"{classId}-{personId}", classId, personId, role, new("enrollments.csv", 2));
 
-    public static SourceGuardianLink Link(string guardian, string student) => new(guardian, student, null, Row);
+    public static SourceGuardianLink Link(string guardian, string student, string? relationship = null) => new(guardian, student, relationship, Row);
 
     public static PersonRecord Existing(string? email, string? oneRosterId = null, string origin = Origins.Synced,
         string accountState = AccountStates.Invitee, string role = Roles.Student, string status = RecordStatus.Active) => new()

@@ -151,7 +151,7 @@ public class OneRosterZipReaderTests
     }
 
     [Fact]
-    public void Guardian_links_come_from_either_side_deduped_and_teacher_agents_are_noise()
+    public void Guardian_links_come_from_either_side_deduped_with_the_guardians_role_as_relationship_and_teacher_agents_are_noise()
     {
         var s = Read(("users.csv", UsersHeader + "\n" +
             "s1,,,true,,student,,,,,,,,,,\"g1, t1\",,\n" +
@@ -162,9 +162,8 @@ public class OneRosterZipReaderTests
             "t1,,,true,,teacher,,,,,,,,,,s1,,\n"));
 
         Assert.Equal(
-            [("g1", "s1"), ("g2", "s2"), ("g3", "s1"), ("g3", "s2")],
-            s.GuardianLinks.Select(l => (l.GuardianSourceId, l.StudentSourceId)).Order());
-        Assert.All(s.GuardianLinks, l => Assert.Null(l.Relationship));
+            [("g1", "s1", "parent"), ("g2", "s2", "guardian"), ("g3", "s1", "relative"), ("g3", "s2", "relative")],
+            s.GuardianLinks.Select(l => (l.GuardianSourceId, l.StudentSourceId, l.Relationship)).Order());
     }
 
     [Fact]

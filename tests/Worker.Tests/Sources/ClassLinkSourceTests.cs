@@ -103,6 +103,19 @@ public partial class ClassLinkSourceTests(SourceWorkerFixture worker, FakeOneRos
     }
 
     [Fact]
+    public async Task OAuth2_token_revoked_in_the_middle_of_a_read_is_fetched_again_and_the_run_succeeds()
+    {
+        var (district, tenant) = await DistrictAsync("oauth2");
+        tenant.RevokeTokensAtRequest = 3;
+
+        var run = await worker.SyncAsync(district, SourceKinds.ClassLink);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(10, run.Counts.People.Created);
+        Assert.Equal(2, tenant.TokenRequests);
+    }
+
+    [Fact]
     public async Task R22_OAuth2_client_credentials_refused_by_the_token_endpoint_fail_the_run()
     {
         var (district, tenant) = await DistrictAsync("oauth2");

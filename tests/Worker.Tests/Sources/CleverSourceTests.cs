@@ -49,8 +49,8 @@ public class CleverSourceTests(SourceWorkerFixture worker, FakeCleverServer clev
         // Contacts are guardians: full name split, a cell phone is also the SMS number; c2 has no email but a unique SMS (R10).
         Assert.Equal("Maria|Diaz|555-0101|555-0101|{guardian}", await worker.TextAsync(
             "SELECT concat_ws('|', given_name, family_name, phone, sms, roles::text) FROM people WHERE district_id = $1 AND clever_id = 'c1'", district));
-        Assert.Equal("a5", await worker.TextAsync("""
-            SELECT s.clever_id FROM guardian_links g JOIN people p ON p.id = g.guardian_id JOIN people s ON s.id = g.student_id
+        Assert.Equal("a5|Grandparent", await worker.TextAsync("""
+            SELECT s.clever_id || '|' || g.relationship FROM guardian_links g JOIN people p ON p.id = g.guardian_id JOIN people s ON s.id = g.student_id
             WHERE g.district_id = $1 AND p.clever_id = 'c2'
             """, district));
         Assert.Equal("sec-2,sec-4", await worker.TextAsync(
@@ -77,6 +77,7 @@ public class CleverSourceTests(SourceWorkerFixture worker, FakeCleverServer clev
         tenant.Users.Add(CleverData.Student("a6", "finn.young@lincoln.example", "Finn", "Young", "sch-1", "9", "S6"));
         tenant.User("c1")["roles"]!["contact"]!["student_relationships"]!.AsArray().RemoveAt(1);
         tenant.Sections.RemoveAll(s => (string)s["id"]! == "sec-4");
+        tenant.User("c2")["roles"]!["contact"]!["student_relationships"]![0]!["relationship"] = "Legal Guardian";
         var second = await worker.SyncAsync(district, SourceKinds.Clever);
 
         Assert.Equal(RunStatus.Succeeded, second.Status);
@@ -90,6 +91,11 @@ public class CleverSourceTests(SourceWorkerFixture worker, FakeCleverServer clev
             SELECT count(*) FROM guardian_links g JOIN people p ON p.id = g.student_id
             WHERE g.district_id = $1 AND p.clever_id = 'a2' AND g.ended_at IS NOT NULL AND g.ended_by_run_id = $2
             """, district, second.Id));
+        // R11: the same link, its relationship updated.
+        Assert.Equal("Legal Guardian|1", await worker.TextAsync("""
+            SELECT max(g.relationship) || '|' || count(*) FROM guardian_links g JOIN people p ON p.id = g.guardian_id
+            WHERE g.district_id = $1 AND p.clever_id = 'c2'
+            """, district));
 
         var third = await worker.SyncAsync(district, SourceKinds.Clever);
         Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM run_changes WHERE run_id = $1 AND entity = 'person'", third.Id));

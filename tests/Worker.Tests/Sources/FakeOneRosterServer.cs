@@ -44,6 +44,7 @@ public sealed class FakeOneRosterServer : FakeServer
             }
 
             if (await FaultAsync(http, tenant)) return;
+            if (tenant.CountDataRequest() == tenant.RevokeTokensAtRequest) tenant.IssuedTokens.Clear();
             if (Unauthorized(http, tenant) is { } reason)
             {
                 http.Response.StatusCode = 401;
@@ -163,6 +164,13 @@ public sealed class OneRosterTenant(string auth) : FakeTenant
     public List<JsonObject> Users => Data["users"];
 
     public void CountTokenRequest() => Interlocked.Increment(ref _tokenRequests);
+
+    private int _dataRequests;
+
+    /// <summary>With oauth2: every token issued so far stops working at this data request (1-based), as a revocation would.</summary>
+    public int? RevokeTokensAtRequest { get; set; }
+
+    public int CountDataRequest() => Interlocked.Increment(ref _dataRequests);
 
     public JsonObject Record(string collection, string id) => Data[collection].Single(r => (string)r["sourcedId"]! == id);
 }

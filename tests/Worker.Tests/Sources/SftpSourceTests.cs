@@ -8,7 +8,7 @@ public class SftpSourceTests(SourceWorkerFixture worker, SshdServer sshd) : ICla
 
     private async Task<(Guid District, string Folder)> DistrictAsync(
         string user = SshdServer.PasswordUser, string? fingerprint = null, string? folder = null, GuardianFeedSettings? guardianFeed = null,
-        string? password = null)
+        string? password = null, Func<SyncSettings, SyncSettings>? adjust = null)
     {
         var district = await worker.CreateDistrictAsync();
         var outbox = sshd.Folder(user, district.ToString("N"));
@@ -16,11 +16,12 @@ public class SftpSourceTests(SourceWorkerFixture worker, SshdServer sshd) : ICla
         if (user == SshdServer.PasswordUser) secrets["password"] = password ?? sshd.Password;
         else secrets["privateKey"] = sshd.PrivateKey;
         if (guardianFeed is not null) secrets["guardianFeed.privateKey"] = sshd.PrivateKey;
-        await worker.ConfigureAsync(district, SourceWorkerFixture.Settings(new SourceSettings
+        var settings = SourceWorkerFixture.Settings(new SourceSettings
         {
             Kind = SourceKinds.OneRosterSftp, Host = "127.0.0.1", Port = sshd.Port, Username = user,
             HostKeyFingerprint = fingerprint ?? sshd.Fingerprint, Folder = folder ?? outbox, FilePattern = "*.zip",
-        }, guardianFeed), secrets);
+        }, guardianFeed);
+        await worker.ConfigureAsync(district, adjust?.Invoke(settings) ?? settings, secrets);
         return (district, outbox);
     }
 
@@ -149,6 +150,48 @@ public class SftpSourceTests(SourceWorkerFixture worker, SshdServer sshd) : ICla
 
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Contains("larger than", run.Error);
+    }
+
+    private Task<(Guid District, string Folder)> StrictDistrictAsync() =>
+        DistrictAsync(adjust: s => s with { SafetyThresholdPercent = 1, SafetyThresholdMinimum = 0 });
+
+    [Fact]
+    public async Task R21_an_approved_run_applies_the_file_it_was_planned_with_even_when_a_newer_one_has_arrived()
+    {
+        var (district, outbox) = await StrictDistrictAsync();
+        SshdServer.Put(outbox, "roster-1.zip", WorkerFixture.DemoBundle(), Monday);
+        Assert.Equal(RunStatus.Succeeded, (await worker.SyncAsync(district, SourceKinds.OneRosterSftp)).Status);
+        SshdServer.Put(outbox, "roster-2.zip", EditedDemoBundle(), Monday.AddDays(1));
+        var held = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+        SshdServer.Put(outbox, "roster-3.zip", WorkerFixture.DemoBundle(), Monday.AddDays(2));
+
+        var approved = await worker.ApproveAsync(held.Id, district);
+        var next = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(RunStatus.AwaitingApproval, held.Status);
+        Assert.Equal(RunStatus.Succeeded, approved.Status);
+        Assert.Equal("roster-2.zip", await worker.TextAsync("SELECT file_name FROM sftp_processed_files WHERE run_id = $1", held.Id));
+        Assert.Equal(1, approved.Counts.People.Archived);
+        Assert.Equal("Benjamin", await worker.TextAsync("SELECT given_name FROM people WHERE district_id = $1 AND one_roster_id = 'stu-1001'", district));
+        // The newer file was left for the next run, which stops for approval in turn (stu-1030 is gone from it).
+        Assert.Equal("roster-3.zip", await worker.TextAsync("SELECT file_name FROM sftp_processed_files WHERE run_id = $1", next.Id));
+    }
+
+    [Fact]
+    public async Task R22_an_approved_run_whose_file_was_replaced_fails_and_applies_nothing()
+    {
+        var (district, outbox) = await StrictDistrictAsync();
+        SshdServer.Put(outbox, "roster-1.zip", WorkerFixture.DemoBundle(), Monday);
+        await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+        SshdServer.Put(outbox, "roster-2.zip", EditedDemoBundle(), Monday.AddDays(1));
+        var held = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+        SshdServer.Put(outbox, "roster-2.zip", WorkerFixture.DemoBundle(), Monday.AddDays(1).AddMinutes(5));
+
+        var approved = await worker.ApproveAsync(held.Id, district);
+
+        Assert.Equal(RunStatus.Failed, approved.Status);
+        Assert.Contains("no longer in", approved.Error);
+        Assert.Equal(RecordStatus.Active, await worker.TextAsync("SELECT status FROM people WHERE district_id = $1 AND one_roster_id = 'stu-1002'", district));
     }
 
     [Fact]

@@ -100,6 +100,14 @@ public class SourceWorkerFixture : IAsyncLifetime
         return await WaitForRunAsync(runId);
     }
 
+    /// <summary>Approves a run that waits for approval, as POST sync-runs/{id}/approve does, and waits for its end.</summary>
+    public async Task<SyncRun> ApproveAsync(Guid runId, Guid districtId)
+    {
+        await ScalarAsync("UPDATE sync_runs SET approved = true, status = 'queued' WHERE id = $1 AND status = 'awaiting-approval' RETURNING 1", runId);
+        await Host.Services.GetRequiredService<IBus>().Publish(new StartSync(runId, districtId));
+        return await WaitForRunAsync(runId, RunStatus.Succeeded, RunStatus.Failed);
+    }
+
     public async Task<Guid> QueueAsync(Guid districtId, string sourceKind, bool dryRun = false)
     {
         await using var db = Database.CreateDbContext();

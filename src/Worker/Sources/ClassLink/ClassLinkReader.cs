@@ -37,11 +37,11 @@ public sealed class ClassLinkReader(
 
         switch (source.Auth)
         {
-            case OAuth1 or OAuth2 when string.IsNullOrWhiteSpace(source.ClientId) || !Has(SourceSecrets.ClientSecret):
+            case OAuth1 or OAuth2 when string.IsNullOrWhiteSpace(source.ClientId) || !Has(SecretNames.ClientSecret):
                 return $"ClassLink with auth {source.Auth} needs source.clientId and source.clientSecret in sync-settings.";
             case OAuth2 when Absolute(source.TokenUrl) is null:
                 return "ClassLink with auth oauth2 needs source.tokenUrl, an absolute http or https URL.";
-            case Bearer when !Has(SourceSecrets.Token):
+            case Bearer when !Has(SecretNames.Token):
                 return "ClassLink with auth bearer needs source.token in sync-settings.";
             case OAuth1 or OAuth2 or Bearer:
                 break;
@@ -100,10 +100,10 @@ public sealed class ClassLinkReader(
             var offset = 0;
             while (true)
             {
-                var auth = await AuthAsync(ct);
                 IReadOnlyList<T> rows;
                 long? total;
-                using (var response = await _call.SendAsync(at.File, () => list(url, options.PageSize, offset, auth, request.CircuitKey, ct), ct))
+                using (var response = await _call.SendAsync(
+                           at.File, async () => await list(url, options.PageSize, offset, await AuthAsync(ct), request.CircuitKey, ct), ct, RenewToken))
                 {
                     rows = records(response.Content!) ?? [];
                     total = Total(response.Headers);
@@ -139,6 +139,14 @@ public sealed class ClassLinkReader(
             headers is not null && headers.TryGetValues("X-Total-Count", out var values)
             && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var total) ? total : null;
 
+        /// <summary>An OAuth2 token refused before its time (revoked, or the tenant restarted) is fetched again, once per request.</summary>
+        private bool RenewToken()
+        {
+            if (request.Source.Auth != OAuth2) return false;
+            _auth = null;
+            return true;
+        }
+
         private async ValueTask<OneRosterAuth> AuthAsync(CancellationToken ct)
         {
             if (_auth is not null && clock.GetUtcNow() < _renewAt)
@@ -150,15 +158,15 @@ public sealed class ClassLinkReader(
             switch (source.Auth)
             {
                 case OAuth1:
-                    return _auth = new OAuth1Signer(source.ClientId!, request.Secret(SourceSecrets.ClientSecret)!, clock);
+                    return _auth = new OAuth1Signer(source.ClientId!, request.Secret(SecretNames.ClientSecret)!, clock);
                 case Bearer:
-                    return _auth = new BearerAuth(request.Secret(SourceSecrets.Token)!);
+                    return _auth = new BearerAuth(request.Secret(SecretNames.Token)!);
             }
 
             var tokenUrl = Absolute(source.TokenUrl)!;
             var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials" };
             if (!string.IsNullOrWhiteSpace(options.OAuth2Scope)) form["scope"] = options.OAuth2Scope;
-            var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{source.ClientId}:{request.Secret(SourceSecrets.ClientSecret)}"));
+            var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{source.ClientId}:{request.Secret(SecretNames.ClientSecret)}"));
             var call = new SourceCall("The OAuth2 token endpoint", TokenRejected, retries);
             using var response = await call.SendAsync(tokenUrl.AbsolutePath, () => api.Token(tokenUrl, form, basic, request.CircuitKey, ct), ct);
             if (string.IsNullOrEmpty(response.Content!.AccessToken))

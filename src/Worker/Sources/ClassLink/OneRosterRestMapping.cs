@@ -15,8 +15,7 @@ public sealed class OneRosterRestMapping(string linkKind)
     private readonly List<(SourceSchool School, string? Type)> _orgs = [];
     private readonly Dictionary<string, string?> _orgTypes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _referencedOrgs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, bool> _isGuardian = new(StringComparer.Ordinal);
-    private readonly List<(string UserId, bool IsGuardian, string[] AgentIds, SourceLocation At)> _agents = [];
+    private readonly OneRosterAgents _agents = new();
     private readonly HashSet<(string Kind, string Id)> _seen = [];
 
     public IList<SourceIssue> Issues => _s.Issues;
@@ -65,14 +64,7 @@ public sealed class OneRosterRestMapping(string linkKind)
             user.SourcedId!, Clean(user.Email), Clean(user.GivenName), Clean(user.FamilyName), Clean(user.MiddleName), [role],
             user.Grades?.Select(Clean).FirstOrDefault(g => g is not null), null, Clean(user.Sms), Clean(user.Phone), Clean(user.Identifier),
             schools, at));
-        if (role is Roles.Student or Roles.Guardian)
-        {
-            _isGuardian[user.SourcedId!] = role == Roles.Guardian;
-            if (Ids(user.Agents).ToArray() is { Length: > 0 } agents)
-            {
-                _agents.Add((user.SourcedId!, role == Roles.Guardian, agents, at));
-            }
-        }
+        _agents.AddUser(user.SourcedId!, role, user.Role, Ids(user.Agents).ToArray(), at);
     }
 
     public void Add(OneRosterClass cls, SourceLocation at)
@@ -127,19 +119,7 @@ public sealed class OneRosterRestMapping(string linkKind)
             }
         }
 
-        var links = new HashSet<(string, string)>();
-        foreach (var (userId, isGuardian, agentIds, at) in _agents)
-        {
-            foreach (var agentId in agentIds)
-            {
-                // agents run either way (guardian → student, student → guardian); agents of any other role are noise.
-                if (_isGuardian.TryGetValue(agentId, out var agentIsGuardian) && agentIsGuardian != isGuardian
-                    && links.Add(isGuardian ? (userId, agentId) : (agentId, userId)))
-                {
-                    _s.GuardianLinks.Add(isGuardian ? new SourceGuardianLink(userId, agentId, null, at) : new SourceGuardianLink(agentId, userId, null, at));
-                }
-            }
-        }
+        _s.GuardianLinks.AddRange(_agents.Links());
 
         foreach (var kind in new[]
         {

@@ -22,7 +22,7 @@ public sealed class CleverReader(ICleverApi api, IOptions<CleverOptions> cleverO
     public string? CheckSettings(SourceSettings source, IReadOnlyDictionary<string, string> secrets, SourcesOptions sources)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        if (!secrets.TryGetValue(SourceSecrets.Token, out var token) || string.IsNullOrEmpty(token))
+        if (!secrets.TryGetValue(SecretNames.Token, out var token) || string.IsNullOrEmpty(token))
         {
             return "No Clever district token is stored: save it in sync-settings as source.token.";
         }
@@ -108,7 +108,7 @@ public sealed class CleverReader(ICleverApi api, IOptions<CleverOptions> cleverO
     /// <summary>One read's paging state: the host, the district's token and the records read so far.</summary>
     private sealed class Read(Uri host, SourceRequest request, int pageSize, SourceCall call)
     {
-        private readonly string _token = request.Secret(SourceSecrets.Token)!;
+        private readonly string _token = request.Secret(SecretNames.Token)!;
 
         public long Records { get; private set; }
 

@@ -15,7 +15,7 @@ public sealed class GuardianFeedReader(SftpFetcher fetcher)
         }
 
         return SftpReader.CheckEndpoint("guardianFeed", feed.Host, feed.Port, feed.Username, feed.HostKeyFingerprint,
-            secrets.ContainsKey(SourceSecrets.GuardianFeedPassword) || secrets.ContainsKey(SourceSecrets.GuardianFeedPrivateKey), sources);
+            secrets.ContainsKey(SecretNames.GuardianFeedPassword) || secrets.ContainsKey(SecretNames.GuardianFeedPrivateKey), sources);
     }
 
     public async Task<Snapshot> ReadAsync(SourceRequest request, GuardianFeedSettings feed, CancellationToken ct)
@@ -23,7 +23,7 @@ public sealed class GuardianFeedReader(SftpFetcher fetcher)
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(feed);
         var endpoint = SftpReader.Endpoint(feed.Host!, feed.Port, feed.Username!, feed.HostKeyFingerprint!,
-            request.Secret(SourceSecrets.GuardianFeedPassword), request.Secret(SourceSecrets.GuardianFeedPrivateKey));
+            request.Secret(SecretNames.GuardianFeedPassword), request.Secret(SecretNames.GuardianFeedPrivateKey));
         var path = feed.Path!.Trim();
         try
         {

@@ -20,7 +20,7 @@ public sealed class SftpReader(SftpFetcher fetcher, SftpProcessedFiles processed
     {
         ArgumentNullException.ThrowIfNull(source);
         return CheckEndpoint("source", source.Host, source.Port, source.Username, source.HostKeyFingerprint,
-            secrets.ContainsKey(SourceSecrets.Password) || secrets.ContainsKey(SourceSecrets.PrivateKey), sources);
+            secrets.ContainsKey(SecretNames.Password) || secrets.ContainsKey(SecretNames.PrivateKey), sources);
     }
 
     /// <summary>What is missing or not allowed in an SFTP login (the source's, or the guardian feed's under <paramref name="prefix"/>).</summary>
@@ -60,7 +60,7 @@ public sealed class SftpReader(SftpFetcher fetcher, SftpProcessedFiles processed
         ArgumentNullException.ThrowIfNull(request);
         var source = request.Source;
         var endpoint = Endpoint(source.Host!, source.Port, source.Username!, source.HostKeyFingerprint!,
-            request.Secret(SourceSecrets.Password), request.Secret(SourceSecrets.PrivateKey));
+            request.Secret(SecretNames.Password), request.Secret(SecretNames.PrivateKey));
         var folder = string.IsNullOrWhiteSpace(source.Folder) ? DefaultFolder : source.Folder.Trim();
         var pattern = string.IsNullOrWhiteSpace(source.FilePattern) ? DefaultPattern : source.FilePattern.Trim();
         var takenBefore = request.RunId is { } runId ? await processed.TakenByAsync(request.DistrictId, runId, ct) : null;
