@@ -18,8 +18,10 @@ public static class Planner
     {
         var books = new PlanBooks(incoming.LinkKind, current, newId);
         var plan = books.Plan;
+        // A defect the reader found names R22 unless a rule of its own decided it: the row was read in part or not
+        // at all, and a partial read abandons nothing (a skipped row is not absent).
         foreach (var issue in incoming.Issues)
-            plan.Issues.Add(new(issue.Severity, issue.Rule, issue.Entity, issue.SourceId, issue.Message, issue.At.File, issue.At.Row));
+            plan.Issues.Add(new(issue.Severity, issue.Rule ?? "R22", issue.Entity, issue.SourceId, issue.Message, issue.At.File, issue.At.Row));
 
         var scope = new ScopeFilter(settings.Filters);
         SchoolSteps.Plan(incoming, settings, scope, books);

@@ -439,6 +439,8 @@ public static class OneRosterZipReader
                 _ => BindEnrollments(header),
             };
 
+            var latest = mode == FeedMode.Delta ? LatestDeltaLines(name) : null;
+
             // Sized up front from the file's length (rows of GUID-keyed files run to about 180 bytes): growing a
             // table of millions of ids step by step costs more than the whole read of some files.
             var firstLine = new FirstLines((int)Math.Min(zip.Find(name)!.Length / 180, 8_000_000));
@@ -465,6 +467,17 @@ public static class OneRosterZipReader
                 {
                     Error(entity, null, at, "The row has no sourcedId; skipped");
                 }
+                else if (latest is not null && latest.TryGetValue(rowId.Text, out var newest))
+                {
+                    if (newest != csv.Line)
+                    {
+                        Warn(entity, rowId.Text, at, $"Delta row superseded by line {newest}, the row of sourcedId '{rowId.Text}' with the latest dateLastModified; skipped");
+                    }
+                    else if (Admit(kind, entity, mode, csv.Trimmed(statusColumn), rowId, at))
+                    {
+                        read(new Record(csv, _pool, _shared, previous, rowId, at));
+                    }
+                }
                 else if (firstLine.Add(rowId, csv.Line) is var first && first != csv.Line)
                 {
                     Error(entity, rowId.Text, at, $"Duplicate sourcedId '{rowId.Text}' on lines {first} and {csv.Line}; line {first} is read, line {csv.Line} skipped");
@@ -475,6 +488,45 @@ public static class OneRosterZipReader
                 }
             }
         }
+
+        /// <summary>
+        /// A delta file may carry several rows of one record (its changes since the last export, an update and then
+        /// its deletion): the one with the latest dateLastModified is the record's state, later lines winning ties
+        /// and blank or unreadable dates counting as oldest. Answers, for each sourcedId on more than one line, the
+        /// line to read; a first pass over the file, made for delta files only (they are small).
+        /// </summary>
+        private Dictionary<string, int> LatestDeltaLines(string name)
+        {
+            using var csv = new CsvRowReader(zip.OpenEntry(zip.Find(name)!)) { FileName = name };
+            var chosen = new Dictionary<string, (int Line, DateTimeOffset Modified, bool Repeated)>(StringComparer.Ordinal);
+            if (!csv.TryRead(out var head))
+            {
+                return [];
+            }
+
+            var header = new CsvHeader(head.Fields);
+            int idColumn = header.Find("sourcedId"), modifiedColumn = header.Find("dateLastModified");
+            while (csv.TryReadRecord())
+            {
+                var idText = csv.IsBlankRecord() ? default : csv.Trimmed(idColumn);
+                if (idText.IsEmpty)
+                {
+                    continue;
+                }
+
+                var modified = LastModified(csv.Trimmed(modifiedColumn));
+                ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(chosen, idText.ToString(), out var seen);
+                entry = !seen ? (csv.Line, modified, false)
+                    : modified >= entry.Modified ? (csv.Line, modified, true) : entry with { Repeated = true };
+            }
+
+            return chosen.Where(e => e.Value.Repeated).ToDictionary(e => e.Key, e => e.Value.Line, StringComparer.Ordinal);
+        }
+
+        private static DateTimeOffset LastModified(ReadOnlySpan<char> value) =>
+            DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at
+            : !value.IsEmpty && ParseDate(value.ToString()) is { } day ? new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
+            : DateTimeOffset.MinValue;
 
         /// <summary>Applies row status per file mode; false when the row is not a record of this snapshot.</summary>
         private bool Admit(string? kind, string? entity, FeedMode mode, ReadOnlySpan<char> status, RowId rowId, SourceLocation at)

@@ -1,5 +1,6 @@
 using RosterSync.Domain.Model;
 using RosterSync.Domain.Reconciliation;
+using RosterSync.Domain.Snapshots;
 using static RosterSync.Domain.Tests.Rules.B;
 
 namespace RosterSync.Domain.Tests.Rules;
@@ -101,5 +102,19 @@ public class ScopeAndSafetyRulesTests
         Assert.Empty(again.Changes);
         Assert.False(again.HasWrites);
         Assert.Equal(3, again.Counts.People.Unchanged);
+    }
+
+    [Fact]
+    public void R22_a_row_the_reader_could_not_read_is_reported_under_R22_and_its_record_is_not_abandoned()
+    {
+        var state = RosterState.Empty.Sync(Snap(Student("s1", "a@x.org"), Student("s2", "b@x.org")));
+        var incoming = Snap(Student("s1", "a@x.org"));
+        incoming.Skipped.Add(new SourceSkip(SnapshotKinds.People, "s2", new("users.csv", 3)));
+        incoming.Issues.Add(new SourceIssue(Severities.Error, null, Entities.Person, "s2", new("users.csv", 3), "The user has no role; skipped"));
+
+        var plan = Plan(incoming, state);
+
+        Assert.Equal(("R22", "users.csv", 3, "s2"), Assert.Single(plan.Issues) is var i ? (i.Rule, i.File, i.Row, i.SourceId) : default);
+        Assert.Empty(plan.Of(Entities.Person, ChangeActions.Archived));
     }
 }

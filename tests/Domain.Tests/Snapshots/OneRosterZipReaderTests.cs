@@ -81,6 +81,26 @@ public class OneRosterZipReaderTests
     }
 
     [Fact]
+    public void Delta_rows_of_one_record_the_latest_dateLastModified_wins_whatever_the_line_order()
+    {
+        var s = Read(
+            ("manifest.csv", Manifest(users: "delta")),
+            ("users.csv", "sourcedId,status,dateLastModified,role,givenName\n" +
+                "u1,active,2025-09-03T10:00:00Z,student,Newest\n" +
+                "u1,active,2025-09-01T10:00:00Z,student,Oldest\n" +
+                "u2,active,2025-09-01T10:00:00.000Z,student,Kept\n" +
+                "u2,tobedeleted,2025-09-02,student,Kept\n" +
+                "u3,active,,student,Undated\n" +
+                "u3,active,2025-09-01T00:00:00Z,student,Dated\n" +
+                "u4,active,2025-09-01T00:00:00Z,student,Single\n"));
+
+        Assert.Equal([("u1", "Newest"), ("u3", "Dated"), ("u4", "Single")], s.People.Select(p => (p.SourceId, p.GivenName)));
+        Assert.Equal([new SourceDeletion(SnapshotKinds.People, "u2", new("users.csv", 5))], s.Deletions);
+        Assert.Equal([("u1", 3), ("u2", 4), ("u3", 6)], s.Issues.Select(i => (i.SourceId!, i.At.Row!.Value)));
+        Assert.All(s.Issues, i => Assert.Equal((Severities.Warning, true), (i.Severity, i.Message.Contains("latest dateLastModified", StringComparison.Ordinal))));
+    }
+
+    [Fact]
     public void Delta_tobedeleted_row_becomes_a_deletion()
     {
         var s = Read(
