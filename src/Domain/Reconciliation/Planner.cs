@@ -11,10 +11,11 @@ namespace RosterSync.Domain.Reconciliation;
 /// </summary>
 public static class Planner
 {
-    public static Plan Plan(Snapshot incoming, RosterState current, SyncSettings settings) =>
-        Plan(incoming, current, settings, new GuidV7Source().Next);
+    /// <param name="progress">Told the incoming people, classes and enrollments planned so far, after each step.</param>
+    public static Plan Plan(Snapshot incoming, RosterState current, SyncSettings settings, IProgress<long>? progress = null) =>
+        Plan(incoming, current, settings, new GuidV7Source().Next, progress);
 
-    public static Plan Plan(Snapshot incoming, RosterState current, SyncSettings settings, Func<Guid> newId)
+    public static Plan Plan(Snapshot incoming, RosterState current, SyncSettings settings, Func<Guid> newId, IProgress<long>? progress = null)
     {
         var books = new PlanBooks(incoming.LinkKind, current, newId);
         var plan = books.Plan;
@@ -29,7 +30,9 @@ public static class Planner
         books.MarkPresence(incoming, settings, scope);
         AbandonRules.FindAbsentPeople(incoming, books);
         PeopleSteps.Plan(incoming, settings, scope, books);
+        progress?.Report(incoming.People.Count);
         ClassRules.Plan(incoming, scope, books);
+        progress?.Report(incoming.People.Count + incoming.Classes.Count + incoming.Enrollments.Count);
         AbandonRules.Plan(incoming, settings, books);
         books.Flush();
         SafetyCheck.Evaluate(plan, current, settings);

@@ -107,7 +107,7 @@ public sealed class SyncRunner(
         CompactHeap(GCCollectionMode.Forced);
         var (gcMs, liveMb) = (watch.ElapsedMilliseconds, GC.GetTotalMemory(false) >> 20);
         watch.Restart();
-        var plan = Planner.Plan(snapshot, state, settings);
+        var plan = Planner.Plan(snapshot, state, settings, progress);
         logger.LogInformation(
             "Run {RunId} timings: read {ReadMs} ms ({People} people, {Classes} classes, {Enrollments} enrollments, {SourceIssues} issues); "
             + "state {StateMs} ms in parallel ({StatePeople} people, {StateLinks} links; waited {WaitedMs} ms after the read; peak working set {ReadPeakMb} MB); "
