@@ -63,6 +63,7 @@ internal sealed class GuardianLinkConfiguration : IEntityTypeConfiguration<Guard
         b.HasOne<Person>().WithMany().HasForeignKey(g => g.StudentId);
         b.HasIndex(g => new { g.GuardianId, g.StudentId }).IsUnique();
         b.HasIndex(g => g.StudentId);
+        b.HasIndex(g => g.DistrictId);
     }
 }
 
@@ -86,6 +87,8 @@ internal sealed class EnrollmentConfiguration : IEntityTypeConfiguration<Enrollm
         b.HasOne<Person>().WithMany().HasForeignKey(e => e.PersonId);
         b.HasIndex(e => new { e.ClassId, e.PersonId, e.Role }).IsUnique();
         b.HasIndex(e => e.PersonId);
+        // A run loads its district's enrollments (RosterStateLoader): without this, every district's run reads every district's.
+        b.HasIndex(e => e.DistrictId);
     }
 }
 

@@ -416,6 +416,9 @@ namespace RosterSync.Domain.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_enrollments");
 
+                    b.HasIndex("DistrictId")
+                        .HasDatabaseName("ix_enrollments_district_id");
+
                     b.HasIndex("PersonId")
                         .HasDatabaseName("ix_enrollments_person_id");
 
@@ -468,6 +471,9 @@ namespace RosterSync.Domain.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_guardian_links");
+
+                    b.HasIndex("DistrictId")
+                        .HasDatabaseName("ix_guardian_links_district_id");
 
                     b.HasIndex("StudentId")
                         .HasDatabaseName("ix_guardian_links_student_id");
