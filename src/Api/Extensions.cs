@@ -39,6 +39,8 @@ public static class Extensions
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RunOptions>().BindConfiguration(RunOptions.Section).ValidateOnStart();
         services.AddOptions<CorsSettings>().BindConfiguration(CorsSettings.Section);
+        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
+        services.AddHostedService<IdempotencyPurge>();
 
         // Strict: otherwise every number is documented as ["integer","string"] and "10" is accepted for 10.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);

@@ -38,6 +38,42 @@ public sealed class IdempotencyTests(ApiFactory api)
             HttpStatusCode.UnprocessableEntity, "idempotency-key-reused");
     }
 
+    private async Task BackdateAsync(Guid districtId, string key, TimeSpan by)
+    {
+        await using var db = api.Db();
+        var scope = districtId.ToString();
+        await db.IdempotencyRecords.Where(r => r.Scope == scope && r.Key == key)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.CreatedAt, r => r.CreatedAt - by));
+    }
+
+    [Fact]
+    public async Task A_key_past_its_24_hour_retention_is_free_again()
+    {
+        var district = await api.NewDistrictAsync();
+        var first = await (await district.Client.SendAsync(Post(district.Path + "/schools", new { name = "A" }, "key-old"))).ReadAsync();
+        await BackdateAsync(district.Id, "key-old", TimeSpan.FromHours(25));
+
+        var second = await district.Client.SendAsync(Post(district.Path + "/schools", new { name = "B" }, "key-old"));
+
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        Assert.NotEqual(first.Id(), (await second.ReadAsync()).Id());
+    }
+
+    [Fact]
+    public async Task The_purge_deletes_expired_keys_and_keeps_the_others()
+    {
+        var district = await api.NewDistrictAsync();
+        (await district.Client.SendAsync(Post(district.Path + "/schools", new { name = "A" }, "key-expired"))).EnsureSuccessStatusCode();
+        (await district.Client.SendAsync(Post(district.Path + "/schools", new { name = "B" }, "key-fresh"))).EnsureSuccessStatusCode();
+        await BackdateAsync(district.Id, "key-expired", TimeSpan.FromHours(25));
+
+        await using var db = api.Db();
+        Assert.True(await Http.IdempotencyPurge.PurgeAsync(db, TimeSpan.FromHours(24), CancellationToken.None) >= 1);
+
+        var scope = district.Id.ToString();
+        Assert.Equal(["key-fresh"], await db.IdempotencyRecords.Where(r => r.Scope == scope).Select(r => r.Key).ToListAsync());
+    }
+
     [Fact]
     public async Task A_failed_first_attempt_leaves_the_key_free()
     {

@@ -42,6 +42,9 @@ public static class Idempotency
         var scope = http.GetRouteValue("districtId") as string ?? "operator";
         var hash = await RequestHashAsync(http.Request, ct);
 
+        // A key past its retention is free again: its old record goes before the new one is reserved.
+        var expired = DateTimeOffset.UtcNow - http.RequestServices.GetRequiredService<IOptions<IdempotencyOptions>>().Value.Retention;
+        await db.IdempotencyRecords.Where(r => r.Scope == scope && r.Key == key && r.CreatedAt < expired).ExecuteDeleteAsync(ct);
         var reserved = await db.Database.ExecuteSqlAsync(
             $"INSERT INTO idempotency_records (scope, key, request_hash, created_at) VALUES ({scope}, {key}, {hash}, {DateTimeOffset.UtcNow}) ON CONFLICT DO NOTHING", ct);
         var records = db.IdempotencyRecords.Where(r => r.Scope == scope && r.Key == key);

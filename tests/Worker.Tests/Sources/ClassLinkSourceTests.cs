@@ -87,6 +87,29 @@ public partial class ClassLinkSourceTests(SourceWorkerFixture worker, FakeOneRos
     }
 
     [Fact]
+    public async Task R6_R10_R11_users_without_email_and_duplicate_emails_are_skipped_with_issues_and_relationships_are_the_guardians_role()
+    {
+        var (district, tenant) = await DistrictAsync();
+        tenant.Users.Add(OneRosterData.User("stu-7", "student", null, "GIA", "NOWAK", ["sch-1"]));
+        tenant.Users.Add(OneRosterData.User("stu-8", "student", " AVA.Reyes@Adams.example ", "AVA", "COPY", ["sch-1"]));
+        tenant.Users.Add(OneRosterData.User("rel-1", "relative", null, "NORA", "QUINN", [], ["stu-4"], sms: ""));
+
+        var run = await worker.SyncAsync(district, SourceKinds.ClassLink);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(10, run.Counts.People.Created);
+        Assert.Equal(3, run.Counts.People.Skipped);
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R6' AND source_id = 'stu-7'", run.Id));
+        Assert.Contains("stu-1", await worker.TextAsync("SELECT message FROM run_issues WHERE run_id = $1 AND rule = 'R6' AND source_id = 'stu-8'", run.Id));
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R10' AND source_id = 'rel-1'", run.Id));
+        Assert.Equal("AVA", await PersonAsync(district, "stu-1", "given_name"));
+        Assert.Equal("parent,parent,guardian", await worker.TextAsync("""
+            SELECT string_agg(g.relationship, ',' ORDER BY s.class_link_id) FROM guardian_links g JOIN people s ON s.id = g.student_id
+            WHERE g.district_id = $1
+            """, district));
+    }
+
+    [Fact]
     public async Task OAuth2_fetches_a_token_once_per_run_and_never_reuses_it_across_runs()
     {
         var (district, tenant) = await DistrictAsync("oauth2");
