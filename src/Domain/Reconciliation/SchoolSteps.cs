@@ -61,61 +61,48 @@ internal static class CatalogSteps
 {
     public static void Plan(Snapshot incoming, PlanBooks books)
     {
-        var sessionsByLink = books.Sessions.Values.Where(s => s.Links.Get(books.LinkKind) is not null)
-            .ToDictionary(s => s.Links.Get(books.LinkKind)!, s => s.Id);
-        foreach (var s in incoming.Sessions)
-        {
-            var wanted = new SessionRecord
-            {
-                Id = sessionsByLink.GetValueOrDefault(s.SourceId, Guid.Empty),
-                Title = s.Title, Type = s.Type, StartDate = s.StartDate, EndDate = s.EndDate, SchoolYear = s.SchoolYear,
-                Links = SourceLinks.None.With(books.LinkKind, s.SourceId),
-            };
-            if (wanted.Id == Guid.Empty)
-            {
-                wanted = wanted with { Id = books.NewId() };
-                books.PutNew(wanted);
-                books.Plan.Record(new(Entities.AcademicSession, wanted.Id, s.SourceId, ChangeActions.Created, null, null, s.Title, "R4"));
-            }
-            else if (books.Sessions[wanted.Id] is var existing && existing != (wanted with { Links = existing.Links }))
-            {
-                books.Put(wanted with { Links = existing.Links });
-                books.Plan.Record(existing.Status == RecordStatus.Archived
-                    ? new(Entities.AcademicSession, wanted.Id, s.SourceId, ChangeActions.Restored, "status", existing.Status, RecordStatus.Active, "R16")
-                    : new(Entities.AcademicSession, wanted.Id, s.SourceId, ChangeActions.Updated, null, existing.Title, s.Title, "R7"));
-            }
-            else books.Plan.Count(Entities.AcademicSession, ChangeActions.Unchanged);
-            books.SessionIdBySource[s.SourceId] = wanted.Id;
-        }
-        foreach (var (link, id) in sessionsByLink) books.SessionIdBySource.TryAdd(link, id);
+        PlanKind(books, Entities.AcademicSession, books.Sessions, books.SessionIdBySource, incoming.Sessions.Select(s => (s.SourceId, s.Title,
+            new SessionRecord { Id = Guid.Empty, Title = s.Title, Type = s.Type, StartDate = s.StartDate, EndDate = s.EndDate, SchoolYear = s.SchoolYear })),
+            r => r.Links, r => r.Status, r => r.Title, (r, id, links) => r with { Id = id, Links = links }, books.Put, books.PutNew);
 
-        var coursesByLink = books.Courses.Values.Where(c => c.Links.Get(books.LinkKind) is not null)
-            .ToDictionary(c => c.Links.Get(books.LinkKind)!, c => c.Id);
-        foreach (var c in incoming.Courses)
+        PlanKind(books, Entities.Course, books.Courses, books.CourseIdBySource, incoming.Courses.Select(c => (c.SourceId, c.Title, new CourseRecord
+            {
+                Id = Guid.Empty, Title = c.Title, CourseCode = c.CourseCode,
+                SchoolId = c.SchoolSourceId is not null && books.SchoolIdBySource.TryGetValue(c.SchoolSourceId, out var school) ? school : null,
+            })),
+            r => r.Links, r => r.Status, r => r.Title, (r, id, links) => r with { Id = id, Links = links }, books.Put, books.PutNew);
+    }
+
+    /// <summary>
+    /// Sessions or courses: matched by this source's link; created (R4), updated to what the source sends (R7) or
+    /// restored (R16); each source id then maps to its record, including records this snapshot did not send.
+    /// </summary>
+    private static void PlanKind<T>(
+        PlanBooks books, string entity, Dictionary<Guid, T> current, Dictionary<string, Guid> idBySource,
+        IEnumerable<(string SourceId, string Title, T Fields)> incoming,
+        Func<T, SourceLinks> links, Func<T, string> status, Func<T, string> title, Func<T, Guid, SourceLinks, T> with,
+        Action<T> put, Action<T> putNew) where T : class
+    {
+        var byLink = current.Where(r => links(r.Value).Get(books.LinkKind) is not null)
+            .ToDictionary(r => links(r.Value).Get(books.LinkKind)!, r => r.Key);
+        foreach (var (sourceId, sourceTitle, fields) in incoming)
         {
-            var wanted = new CourseRecord
+            if (!byLink.TryGetValue(sourceId, out var id))
             {
-                Id = coursesByLink.GetValueOrDefault(c.SourceId, Guid.Empty),
-                Title = c.Title, CourseCode = c.CourseCode,
-                SchoolId = c.SchoolSourceId is null ? null : books.SchoolIdBySource.GetValueOrDefault(c.SchoolSourceId) is var s && s != Guid.Empty ? s : null,
-                Links = SourceLinks.None.With(books.LinkKind, c.SourceId),
-            };
-            if (wanted.Id == Guid.Empty)
-            {
-                wanted = wanted with { Id = books.NewId() };
-                books.PutNew(wanted);
-                books.Plan.Record(new(Entities.Course, wanted.Id, c.SourceId, ChangeActions.Created, null, null, c.Title, "R4"));
+                id = books.NewId();
+                putNew(with(fields, id, SourceLinks.None.With(books.LinkKind, sourceId)));
+                books.Plan.Record(new(entity, id, sourceId, ChangeActions.Created, null, null, sourceTitle, "R4"));
             }
-            else if (books.Courses[wanted.Id] is var existing && existing != (wanted with { Links = existing.Links }))
+            else if (current[id] is var existing && !existing.Equals(with(fields, id, links(existing))))
             {
-                books.Put(wanted with { Links = existing.Links });
-                books.Plan.Record(existing.Status == RecordStatus.Archived
-                    ? new(Entities.Course, wanted.Id, c.SourceId, ChangeActions.Restored, "status", existing.Status, RecordStatus.Active, "R16")
-                    : new(Entities.Course, wanted.Id, c.SourceId, ChangeActions.Updated, null, existing.Title, c.Title, "R7"));
+                put(with(fields, id, links(existing)));
+                books.Plan.Record(status(existing) == RecordStatus.Archived
+                    ? new(entity, id, sourceId, ChangeActions.Restored, "status", status(existing), RecordStatus.Active, "R16")
+                    : new(entity, id, sourceId, ChangeActions.Updated, null, title(existing), sourceTitle, "R7"));
             }
-            else books.Plan.Count(Entities.Course, ChangeActions.Unchanged);
-            books.CourseIdBySource[c.SourceId] = wanted.Id;
+            else books.Plan.Count(entity, ChangeActions.Unchanged);
+            idBySource[sourceId] = id;
         }
-        foreach (var (link, id) in coursesByLink) books.CourseIdBySource.TryAdd(link, id);
+        foreach (var (link, id) in byLink) idBySource.TryAdd(link, id);
     }
 }
