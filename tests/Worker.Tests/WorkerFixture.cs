@@ -1,58 +1,13 @@
 using System.IO.Compression;
-using MassTransit;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Npgsql;
-using RosterSync.Contracts;
 using RosterSync.Domain.Model;
-using RosterSync.TestSupport;
 
 namespace RosterSync.Worker.Tests;
 
-/// <summary>A real Worker host (RabbitMQ consumer, dispatcher) over its own database and vhost.</summary>
-public sealed class WorkerFixture : IAsyncLifetime
+/// <summary>A Worker whose dispatcher re-publishes a queued run after 2 s, for the runs and outbox tests.</summary>
+public sealed class WorkerFixture : WorkerHost
 {
-    public TestDatabase Database { get; private set; } = null!;
-    public TestBroker Broker { get; private set; } = null!;
-    public IHost Host { get; private set; } = null!;
-    public NpgsqlDataSource Db => Database.DataSource;
-
-    public async Task InitializeAsync()
-    {
-        Database = await TestDatabase.CreateAsync();
-        Broker = await TestBroker.CreateAsync();
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection([
-            new("ConnectionStrings:Roster", Database.ConnectionString),
-            new("Dispatcher:Interval", "00:00:00.500"),
-            new("Dispatcher:StaleAfter", "00:00:02"),
-            .. Broker.Settings,
-        ]);
-        builder.AddWorkerServices();
-        Host = builder.Build();
-        await Host.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Host.StopAsync();
-        Host.Dispose();
-        await Database.DisposeAsync();
-        await Broker.DisposeAsync();
-    }
-
-    public Task PublishAsync(Guid runId, Guid districtId) =>
-        Host.Services.GetRequiredService<IBus>().Publish(new StartSync(runId, districtId));
-
-    public async Task<Guid> CreateDistrictAsync()
-    {
-        await using var db = Database.CreateDbContext();
-        var district = new District { Id = Guid.CreateVersion7(), Name = "Test district", CreatedAt = DateTimeOffset.UtcNow };
-        db.Districts.Add(district);
-        await db.SaveChangesAsync();
-        return district.Id;
-    }
+    protected override IEnumerable<KeyValuePair<string, string?>> HostSettings =>
+        [new("Dispatcher:Interval", "00:00:00.500"), new("Dispatcher:StaleAfter", "00:00:02")];
 
     /// <summary>Stores an upload and a queued run for it, as the Api does, without publishing.</summary>
     public async Task<Guid> QueueUploadRunAsync(Guid districtId, byte[] content, string fileName = "roster.zip", bool dryRun = false)
@@ -72,27 +27,6 @@ public sealed class WorkerFixture : IAsyncLifetime
         db.SyncRuns.Add(run);
         await db.SaveChangesAsync();
         return run.Id;
-    }
-
-    public async Task<SyncRun> WaitForRunAsync(Guid runId, TimeSpan? timeout = null, params string[] statuses)
-    {
-        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        statuses = statuses.Length > 0 ? statuses : [RunStatus.Succeeded, RunStatus.Failed, RunStatus.AwaitingApproval, RunStatus.Cancelled];
-        while (true)
-        {
-            await using var db = Database.CreateDbContext();
-            var run = await db.SyncRuns.FindAsync(runId) ?? throw new InvalidOperationException($"run {runId} not found");
-            if (statuses.Contains(run.Status)) return run;
-            if (DateTime.UtcNow > until) throw new TimeoutException($"run {runId} is still {run.Status}");
-            await Task.Delay(200);
-        }
-    }
-
-    public async Task<long> ScalarAsync(string sql, params object[] args)
-    {
-        await using var command = Db.CreateCommand(sql);
-        foreach (var a in args) command.Parameters.Add(new NpgsqlParameter { Value = a });
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>A zip of loose CSV files, the way a district sends a OneRoster bundle.</summary>

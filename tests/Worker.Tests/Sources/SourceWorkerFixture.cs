@@ -1,13 +1,9 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Npgsql;
 using RosterSync.Contracts;
 using RosterSync.Domain.Model;
 using RosterSync.ServiceDefaults;
-using RosterSync.TestSupport;
 
 namespace RosterSync.Worker.Tests.Sources;
 
@@ -16,64 +12,33 @@ namespace RosterSync.Worker.Tests.Sources;
 /// milliseconds, a one-second attempt timeout, small pages so paging is exercised. Districts are configured as the
 /// Api configures them: settings as jsonb, secrets encrypted with the host's Data Protection keys.
 /// </summary>
-public class SourceWorkerFixture : IAsyncLifetime
+public class SourceWorkerFixture : WorkerHost
 {
     public const int PageSize = 3;
     public const int Retries = 3;
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(1);
 
-    public TestDatabase Database { get; private set; } = null!;
-    public TestBroker Broker { get; private set; } = null!;
-    public IHost Host { get; private set; } = null!;
-
     /// <summary>Extra configuration for a fixture that needs other limits.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
 
-    public async Task InitializeAsync()
-    {
-        Database = await TestDatabase.CreateAsync();
-        Broker = await TestBroker.CreateAsync();
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection([
-            new("ConnectionStrings:Roster", Database.ConnectionString),
-            new("Dispatcher:Interval", "00:00:00.500"),
-            new("Dispatcher:StaleAfter", "00:00:30"),
-            new("Sources:MaxRetries", Retries.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("Sources:RetryDelay", "00:00:00.050"),
-            new("Sources:MaxRetryDelay", "00:00:05"),
-            new("Sources:AttemptTimeout", AttemptTimeout.ToString()),
-            new("Sources:RunBudget", "00:01:00"),
-            new("Sources:BreakerMinimumThroughput", "6"),
-            new("Sources:BreakerFailureRatio", "0.9"),
-            new("Sources:BreakerSamplingDuration", "00:00:30"),
-            new("Sources:BreakDuration", "00:00:30"),
-            new("Sources:Clever:PageSize", PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("Sources:ClassLink:PageSize", PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("Sources:Sftp:MaxFileBytes", "1000000"),
-            .. Broker.Settings,
-        ]);
-        builder.Configuration.AddInMemoryCollection(ExtraSettings);
-        builder.AddWorkerServices();
-        Host = builder.Build();
-        await Host.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Host.StopAsync();
-        Host.Dispose();
-        await Database.DisposeAsync();
-        await Broker.DisposeAsync();
-    }
-
-    public async Task<Guid> CreateDistrictAsync()
-    {
-        await using var db = Database.CreateDbContext();
-        var district = new District { Id = Guid.CreateVersion7(), Name = "Source test district", CreatedAt = DateTimeOffset.UtcNow };
-        db.Districts.Add(district);
-        await db.SaveChangesAsync();
-        return district.Id;
-    }
+    protected override IEnumerable<KeyValuePair<string, string?>> HostSettings =>
+    [
+        new("Dispatcher:Interval", "00:00:00.500"),
+        new("Dispatcher:StaleAfter", "00:00:30"),
+        new("Sources:MaxRetries", Retries.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("Sources:RetryDelay", "00:00:00.050"),
+        new("Sources:MaxRetryDelay", "00:00:05"),
+        new("Sources:AttemptTimeout", AttemptTimeout.ToString()),
+        new("Sources:RunBudget", "00:01:00"),
+        new("Sources:BreakerMinimumThroughput", "6"),
+        new("Sources:BreakerFailureRatio", "0.9"),
+        new("Sources:BreakerSamplingDuration", "00:00:30"),
+        new("Sources:BreakDuration", "00:00:30"),
+        new("Sources:Clever:PageSize", PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("Sources:ClassLink:PageSize", PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("Sources:Sftp:MaxFileBytes", "1000000"),
+        .. ExtraSettings,
+    ];
 
     /// <summary>Stores the district's settings and its encrypted secrets, replacing what was there (as a PUT does).</summary>
     public async Task ConfigureAsync(Guid districtId, SyncSettings settings, IReadOnlyDictionary<string, string> secrets)
@@ -96,7 +61,7 @@ public class SourceWorkerFixture : IAsyncLifetime
     public async Task<SyncRun> SyncAsync(Guid districtId, string sourceKind, bool dryRun = false)
     {
         var runId = await QueueAsync(districtId, sourceKind, dryRun);
-        await Host.Services.GetRequiredService<IBus>().Publish(new StartSync(runId, districtId));
+        await PublishAsync(runId, districtId);
         return await WaitForRunAsync(runId);
     }
 
@@ -104,8 +69,8 @@ public class SourceWorkerFixture : IAsyncLifetime
     public async Task<SyncRun> ApproveAsync(Guid runId, Guid districtId)
     {
         await ScalarAsync("UPDATE sync_runs SET approved = true, status = 'queued' WHERE id = $1 AND status = 'awaiting-approval' RETURNING 1", runId);
-        await Host.Services.GetRequiredService<IBus>().Publish(new StartSync(runId, districtId));
-        return await WaitForRunAsync(runId, RunStatus.Succeeded, RunStatus.Failed);
+        await PublishAsync(runId, districtId);
+        return await WaitForRunAsync(runId, null, RunStatus.Succeeded, RunStatus.Failed);
     }
 
     public async Task<Guid> QueueAsync(Guid districtId, string sourceKind, bool dryRun = false)
@@ -121,39 +86,11 @@ public class SourceWorkerFixture : IAsyncLifetime
         return run.Id;
     }
 
-    public async Task<SyncRun> WaitForRunAsync(Guid runId, params string[] statuses)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        statuses = statuses.Length > 0 ? statuses : [RunStatus.Succeeded, RunStatus.Failed, RunStatus.AwaitingApproval, RunStatus.Cancelled];
-        while (true)
-        {
-            await using var db = Database.CreateDbContext();
-            var run = await db.SyncRuns.AsNoTracking().SingleAsync(r => r.Id == runId);
-            if (statuses.Contains(run.Status)) return run;
-            if (DateTime.UtcNow > until) throw new TimeoutException($"run {runId} is still {run.Status}");
-            await Task.Delay(100);
-        }
-    }
-
     /// <summary>Asks the Worker to test the district's source over the bus, as the Api does.</summary>
     public async Task<SourceTestResult> TestSourceAsync(Guid districtId)
     {
         var client = Host.Services.GetRequiredService<IBus>().CreateRequestClient<TestSource>(RequestTimeout.After(s: 60));
         return (await client.GetResponse<SourceTestResult>(new TestSource(districtId))).Message;
-    }
-
-    public async Task<long> ScalarAsync(string sql, params object[] args)
-    {
-        await using var command = Database.DataSource.CreateCommand(sql);
-        foreach (var a in args) command.Parameters.Add(new NpgsqlParameter { Value = a });
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    public async Task<string?> TextAsync(string sql, params object[] args)
-    {
-        await using var command = Database.DataSource.CreateCommand(sql);
-        foreach (var a in args) command.Parameters.Add(new NpgsqlParameter { Value = a });
-        return await command.ExecuteScalarAsync() as string;
     }
 
     /// <summary>Everything a district holds, and when people last changed: equal before and after a failed run (R22).</summary>
