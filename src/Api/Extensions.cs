@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Cors.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -32,10 +31,9 @@ public static class Extensions
 
         PrepareHotStatements(builder.Configuration);
         // PostgreSQL, the MassTransit bus (publish only: the Api has no consumers), Data Protection, health checks.
-        builder.AddRosterDefaults();
+        builder.AddRosterDefaults(poolDbContexts: true);
 
         var services = builder.Services;
-        PoolDbContexts(services);
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RunOptions>().BindConfiguration(RunOptions.Section).ValidateOnStart();
         services.AddOptions<CorsSettings>().BindConfiguration(CorsSettings.Section);
@@ -63,20 +61,6 @@ public static class Extensions
 
         if (buildTimeDocument) services.RemoveAll<IHostedService>();
         return builder;
-    }
-
-    /// <summary>
-    /// Every request uses a RosterDbContext (authentication, the district check, the handler). AddRosterDb registers one
-    /// built per request, options included, which was a third of the Api's CPU on GET people/{id} (docs/benchmarks.md,
-    /// "Api reads"); the Api takes them from a pool instead, reset between requests. RosterDbContext holds no state of
-    /// its own, and the Api changes no context-wide setting, so a pooled context answers as a new one would.
-    /// </summary>
-    private static void PoolDbContexts(IServiceCollection services)
-    {
-        services.RemoveAll<RosterDbContext>();
-        services.RemoveAll<DbContextOptions<RosterDbContext>>();
-        services.RemoveAll<DbContextOptions>();
-        services.AddDbContextPool<RosterDbContext>((provider, options) => options.UseNpgsql(provider.GetRequiredService<NpgsqlDataSource>()));
     }
 
     /// <summary>

@@ -13,10 +13,11 @@ namespace RosterSync.ServiceDefaults;
 /// <summary>What the Api and the Worker set up alike: storage, messaging, secrets and health.</summary>
 public static class HostingExtensions
 {
+    /// <param name="poolDbContexts">Take RosterDbContexts from a pool (PersistenceExtensions.AddRosterDb).</param>
     public static IHostApplicationBuilder AddRosterDefaults(
-        this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configureBus = null)
+        this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configureBus = null, bool poolDbContexts = false)
     {
-        builder.Services.AddRosterDb(builder.Configuration.GetConnectionString(PersistenceExtensions.ConnectionName));
+        builder.Services.AddRosterDb(builder.Configuration.GetConnectionString(PersistenceExtensions.ConnectionName), poolDbContexts);
 
         builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();

@@ -36,6 +36,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // As in Development (what run.sh uses): a scoped service taken from the root provider fails the test.
+        builder.UseDefaultServiceProvider(o => { o.ValidateScopes = true; o.ValidateOnBuild = true; });
         builder.UseSetting("ConnectionStrings:" + PersistenceExtensions.ConnectionName, Database.ConnectionString);
         builder.UseSetting("Auth:OperatorKey", OperatorKey);
         foreach (var (key, value) in Broker.Settings.Concat(Settings)) builder.UseSetting(key, value);

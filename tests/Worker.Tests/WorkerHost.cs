@@ -32,6 +32,8 @@ public abstract class WorkerHost : IAsyncLifetime
         // Later settings win, so a fixture may override a default it inherits.
         foreach (var (key, value) in HostSettings) builder.Configuration[key] = value;
         builder.AddWorkerServices();
+        // As in Development (what run.sh uses): a scoped service taken from the root provider fails the test.
+        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true }));
         Host = builder.Build();
         await Host.StartAsync();
     }
