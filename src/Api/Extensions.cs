@@ -30,6 +30,9 @@ public static class Extensions
         }
 
         PrepareHotStatements(builder.Configuration);
+        // ASP.NET's request log writes the whole URL at Information, and searches carry emails and names in the query
+        // string (people?email=…&q=…): it stays at Warning whatever the configuration says of Microsoft.AspNetCore.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         // PostgreSQL, the MassTransit bus (publish only: the Api has no consumers), Data Protection, health checks.
         builder.AddRosterDefaults(poolDbContexts: true);
 
