@@ -38,7 +38,7 @@ echo "run.sh: starting Worker (log: .local/logs/worker.log)"
 DOTNET_ENVIRONMENT=Development dotnet src/Worker/bin/Release/net10.0/RosterSync.Worker.dll >.local/logs/worker.log 2>&1 &
 pids+=($!)
 echo "run.sh: starting Api on $api_url (log: .local/logs/api.log)"
-ASPNETCORE_ENVIRONMENT=Development dotnet src/Api/bin/Release/net10.0/RosterSync.Api.dll --urls "$api_url" --contentRoot src/Api/bin/Release/net10.0 >.local/logs/api.log 2>&1 &
+ASPNETCORE_ENVIRONMENT=Development dotnet src/Api/bin/Release/net10.0/RosterSync.Api.dll --urls "$api_url" --contentRoot "$PWD/src/Api/bin/Release/net10.0" >.local/logs/api.log 2>&1 &
 pids+=($!)
 
 for _ in $(seq 60); do
