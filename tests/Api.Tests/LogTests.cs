@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
+using RosterSync.TestSupport;
 
 namespace RosterSync.Api.Tests;
 
@@ -10,7 +11,7 @@ public sealed class LogTests(LogTests.Factory api) : IClassFixture<LogTests.Fact
 {
     public sealed class Factory : ApiFactory
     {
-        public ConcurrentQueue<(LogLevel Level, string Text)> Lines { get; } = new();
+        public ConcurrentQueue<(LogLevel Level, string Category, string Text)> Lines { get; } = new();
 
         protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
             new[] { "Default", "Microsoft.AspNetCore", "Microsoft.EntityFrameworkCore", "MassTransit" }.Select(c => new KeyValuePair<string, string?>($"Logging:LogLevel:{c}", "Trace"));
@@ -18,22 +19,8 @@ public sealed class LogTests(LogTests.Factory api) : IClassFixture<LogTests.Fact
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new CaptureProvider(Lines)));
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new LogCapture(Lines)));
         }
-    }
-
-    private sealed class CaptureProvider(ConcurrentQueue<(LogLevel, string)> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Capture(lines);
-        public void Dispose() { }
-    }
-
-    private sealed class Capture(ConcurrentQueue<(LogLevel, string)> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue((logLevel, $"{formatter(state, exception)} {state} {exception}"));
     }
 
     [Fact]

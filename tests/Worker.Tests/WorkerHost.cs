@@ -32,11 +32,15 @@ public abstract class WorkerHost : IAsyncLifetime
         // Later settings win, so a fixture may override a default it inherits.
         foreach (var (key, value) in HostSettings) builder.Configuration[key] = value;
         builder.AddWorkerServices();
+        ConfigureHost(builder);
         // As in Development (what run.sh uses): a scoped service taken from the root provider fails the test.
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true }));
         Host = builder.Build();
         await Host.StartAsync();
     }
+
+    /// <summary>A last say over the host before it is built (logging providers, say).</summary>
+    protected virtual void ConfigureHost(HostApplicationBuilder builder) { }
 
     public async Task DisposeAsync()
     {
