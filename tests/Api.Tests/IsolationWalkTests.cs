@@ -100,9 +100,17 @@ public sealed class IsolationWalkTests(ApiFactory api)
         var run = await api.RunAsync(districtId, RunStatus.Succeeded);
         await using var db = api.Db();
         var key = await db.ApiKeys.Where(k => k.DistrictId == districtId).Select(k => k.Id).FirstAsync();
+        var enrollment = new Enrollment
+        {
+            Id = Guid.CreateVersion7(), DistrictId = districtId, ClassId = synced.Id, PersonId = person.Id, Role = EnrollmentRoles.Student,
+            Origin = Origins.Synced, CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Enrollments.Add(enrollment);
+        await db.SaveChangesAsync();
         return new()
         {
             ["people"] = person.Id, ["classes"] = synced.Id, ["schools"] = school.Id, ["sync-runs"] = run.Id, ["api-keys"] = key,
+            ["enrollments"] = enrollment.Id,
         };
     }
 

@@ -64,6 +64,7 @@ internal sealed class DistrictAccessHandler(RosterDbContext db) : AuthorizationH
             Entities.Person => await db.People.AnyAsync(p => p.Id == id && p.DistrictId == districtId, ct),
             Entities.School => await db.Schools.AnyAsync(s => s.Id == id && s.DistrictId == districtId, ct),
             Entities.Class => await db.Classes.AnyAsync(c => c.Id == id && c.DistrictId == districtId, ct),
+            Entities.Enrollment => await db.Enrollments.AnyAsync(e => e.Id == id && e.DistrictId == districtId, ct),
             RecordKinds.Run => await db.SyncRuns.AnyAsync(r => r.Id == id && r.DistrictId == districtId, ct),
             RecordKinds.ApiKey => await db.ApiKeys.AnyAsync(k => k.Id == id && k.DistrictId == districtId, ct),
             _ => throw new InvalidOperationException($"No existence check for {record.Entity}"),

@@ -87,8 +87,9 @@ internal sealed class EnrollmentConfiguration : IEntityTypeConfiguration<Enrollm
         b.HasOne<Person>().WithMany().HasForeignKey(e => e.PersonId);
         b.HasIndex(e => new { e.ClassId, e.PersonId, e.Role }).IsUnique();
         b.HasIndex(e => e.PersonId);
-        // A run loads its district's enrollments (RosterStateLoader): without this, every district's run reads every district's.
-        b.HasIndex(e => e.DistrictId);
+        // A run loads its district's enrollments (RosterStateLoader), and GET enrollments pages through them by id:
+        // without this, every district's run reads every district's.
+        b.HasIndex(e => new { e.DistrictId, e.Id });
     }
 }
 

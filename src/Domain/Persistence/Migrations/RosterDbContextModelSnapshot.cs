@@ -416,11 +416,11 @@ namespace RosterSync.Domain.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_enrollments");
 
-                    b.HasIndex("DistrictId")
-                        .HasDatabaseName("ix_enrollments_district_id");
-
                     b.HasIndex("PersonId")
                         .HasDatabaseName("ix_enrollments_person_id");
+
+                    b.HasIndex("DistrictId", "Id")
+                        .HasDatabaseName("ix_enrollments_district_id_id");
 
                     b.HasIndex("ClassId", "PersonId", "Role")
                         .IsUnique()
