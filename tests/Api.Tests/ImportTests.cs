@@ -21,7 +21,10 @@ public sealed class ImportTests(ImportTests.Factory api) : IClassFixture<ImportT
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create))
         {
-            using var writer = new StreamWriter(zip.CreateEntry("users.csv").Open());
+            // A fixed entry time: the same bundle twice is the same bytes (Idempotency-Key compares bodies).
+            var entry = zip.CreateEntry("users.csv");
+            entry.LastWriteTime = new DateTimeOffset(2025, 9, 1, 8, 0, 0, TimeSpan.Zero);
+            using var writer = new StreamWriter(entry.Open());
             writer.Write("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password\r\n");
             writer.Write("stu-1,active,,true,org-1,student,ana,,Ana,Diaz,,100234,ana.diaz@lincoln.k12.example,,,,09,\r\n");
         }

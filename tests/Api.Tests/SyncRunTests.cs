@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using MassTransit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using RosterSync.Contracts;
 using RosterSync.Domain.Model;
@@ -249,9 +251,31 @@ public sealed class SyncRunTests(ApiFactory api)
 /// <summary>RabbitMQ not answering in time: the run row is the outbox, so the request still succeeds (issue 3).</summary>
 public sealed class UnpublishedRunTests(UnpublishedRunTests.Factory api) : IClassFixture<UnpublishedRunTests.Factory>
 {
+    /// <summary>RabbitMQ that never acknowledges a publish: the publish hangs until Runs:PublishTimeout gives up on it.</summary>
     public sealed class Factory : ApiFactory
     {
-        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Runs:PublishTimeout", "00:00:00")];
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Runs:PublishTimeout", "00:00:00.200")];
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(services => services.AddScoped<IPublishEndpoint, HangingPublisher>());
+        }
+    }
+
+    private sealed class HangingPublisher : IPublishEndpoint
+    {
+        public ConnectHandle ConnectPublishObserver(IPublishObserver observer) => throw new NotSupportedException();
+        public Task Publish<T>(T message, CancellationToken cancellationToken = default) where T : class => Task.Delay(Timeout.Infinite, cancellationToken);
+        public Task Publish<T>(T message, IPipe<PublishContext<T>> publishPipe, CancellationToken cancellationToken = default) where T : class => Publish(message, cancellationToken);
+        public Task Publish<T>(T message, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) where T : class => Publish(message, cancellationToken);
+        public Task Publish(object message, CancellationToken cancellationToken = default) => Publish<object>(message, cancellationToken);
+        public Task Publish(object message, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) => Publish(message, cancellationToken);
+        public Task Publish(object message, Type messageType, CancellationToken cancellationToken = default) => Publish(message, cancellationToken);
+        public Task Publish(object message, Type messageType, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) => Publish(message, cancellationToken);
+        public Task Publish<T>(object values, CancellationToken cancellationToken = default) where T : class => Publish(values, cancellationToken);
+        public Task Publish<T>(object values, IPipe<PublishContext<T>> publishPipe, CancellationToken cancellationToken = default) where T : class => Publish(values, cancellationToken);
+        public Task Publish<T>(object values, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) where T : class => Publish(values, cancellationToken);
     }
 
     [Fact]
