@@ -1284,16 +1284,6 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .HasConstraintName("fk_people_districts_district_id");
                 });
 
-            modelBuilder.Entity("RosterSync.Domain.Model.RunChange", b =>
-                {
-                    b.HasOne("RosterSync.Domain.Model.SyncRun", null)
-                        .WithMany()
-                        .HasForeignKey("RunId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_run_changes_sync_runs_run_id");
-                });
-
             modelBuilder.Entity("RosterSync.Domain.Model.RunIssue", b =>
                 {
                     b.HasOne("RosterSync.Domain.Model.SyncRun", null)
