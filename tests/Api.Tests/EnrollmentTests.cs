@@ -48,4 +48,30 @@ public sealed class EnrollmentTests(ApiFactory api)
         Assert.Empty((await (await mine.Client.GetAsync($"{mine.Path}/enrollments?personId={kid.Id}")).ReadAsync()).Items());
         await Problem.AssertInvalidAsync(await mine.Client.GetAsync($"{mine.Path}/enrollments?role=principal"), "role");
     }
+
+    [Fact]
+    public async Task An_enrollment_made_by_hand_is_ended_by_hand_and_a_synced_one_is_refused_under_R19()
+    {
+        var district = await api.NewDistrictAsync();
+        var synced = await api.ClassAsync(district.Id);
+        var teacher = await api.PersonAsync(district.Id, "teach@x.org", p => p.Roles = [Roles.Teacher]);
+        var kid = await api.PersonAsync(district.Id, "kid@x.org");
+        var created = await district.Client.PostAsJsonAsync($"{district.Path}/classes/{synced.Id}/enrollments", new { personId = teacher.Id, role = "co-teacher" });
+        var manual = (await created.ReadAsync()).Id();
+        Assert.Equal($"{district.Path}/enrollments/{manual}", created.Headers.Location?.ToString());
+        var fromSource = new Enrollment
+        {
+            Id = Guid.CreateVersion7(), DistrictId = district.Id, ClassId = synced.Id, PersonId = kid.Id, Role = EnrollmentRoles.Student, CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await api.AddAsync(fromSource);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await district.Client.DeleteAsync($"{district.Path}/classes/{synced.Id}/enrollments/{manual}")).StatusCode);
+        var refused = await Problem.AssertAsync(await district.Client.DeleteAsync($"{district.Path}/classes/{synced.Id}/enrollments/{fromSource.Id}"),
+            HttpStatusCode.Conflict, "synced-link");
+        Assert.Equal("R19", refused.Str("rule"));
+
+        var ended = await (await district.Client.GetAsync($"{district.Path}/enrollments/{manual}")).ReadAsync();
+        Assert.False(ended.GetProperty("active").GetBoolean());
+        Assert.Equal([fromSource.Id], (await (await district.Client.GetAsync($"{district.Path}/classes/{synced.Id}/enrollments")).ReadAsync()).Items().Select(e => e.Id()));
+    }
 }

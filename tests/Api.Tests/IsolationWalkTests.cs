@@ -106,11 +106,17 @@ public sealed class IsolationWalkTests(ApiFactory api)
             Origin = Origins.Synced, CreatedAt = DateTimeOffset.UtcNow,
         };
         db.Enrollments.Add(enrollment);
+        var guardian = await api.PersonAsync(districtId, $"victim-guardian-{Guid.NewGuid():N}@x.org", p => p.Roles = [Roles.Guardian]);
+        var link = new GuardianLink
+        {
+            Id = Guid.CreateVersion7(), DistrictId = districtId, GuardianId = guardian.Id, StudentId = person.Id, Origin = Origins.Manual, CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.GuardianLinks.Add(link);
         await db.SaveChangesAsync();
         return new()
         {
             ["people"] = person.Id, ["classes"] = synced.Id, ["schools"] = school.Id, ["sync-runs"] = run.Id, ["api-keys"] = key,
-            ["enrollments"] = enrollment.Id,
+            ["enrollments"] = enrollment.Id, ["guardians"] = link.Id,
         };
     }
 

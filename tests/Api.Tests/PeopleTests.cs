@@ -276,6 +276,29 @@ public sealed class PeopleTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task A_link_made_by_hand_is_ended_by_hand_and_a_synced_one_is_refused_under_R11()
+    {
+        var district = await api.NewDistrictAsync();
+        var student = await api.PersonAsync(district.Id, "kid@x.org");
+        var mom = await api.PersonAsync(district.Id, "mom@x.org", p => p.Roles = [Roles.Guardian]);
+        var dad = await api.PersonAsync(district.Id, "dad@x.org", p => p.Roles = [Roles.Guardian]);
+        var manual = (await (await district.Client.PostAsJsonAsync($"{district.Path}/people/{student.Id}/guardians", new { guardianId = mom.Id })).ReadAsync()).Str("linkId");
+        var synced = new GuardianLink { Id = Guid.CreateVersion7(), DistrictId = district.Id, GuardianId = dad.Id, StudentId = student.Id, CreatedAt = DateTimeOffset.UtcNow };
+        await api.AddAsync(synced);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await district.Client.DeleteAsync($"{district.Path}/people/{student.Id}/guardians/{manual}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await district.Client.DeleteAsync($"{district.Path}/people/{student.Id}/guardians/{manual}")).StatusCode);
+        var refused = await Problem.AssertAsync(await district.Client.DeleteAsync($"{district.Path}/people/{student.Id}/guardians/{synced.Id}"), HttpStatusCode.Conflict, "synced-link");
+        Assert.Equal("R11", refused.Str("rule"));
+        await Problem.AssertAsync(await district.Client.DeleteAsync($"{district.Path}/people/{mom.Id}/guardians/{synced.Id}"), HttpStatusCode.NotFound, "not-found");
+
+        var guardians = await (await district.Client.GetAsync($"{district.Path}/people/{student.Id}/guardians")).ReadAsync();
+        Assert.Equal(dad.Id, Assert.Single(guardians.Items()).GetProperty("person").Id());
+        await using var db = api.Db();
+        Assert.NotNull((await db.GuardianLinks.SingleAsync(g => g.GuardianId == mom.Id)).EndedAt);
+    }
+
+    [Fact]
     public async Task A_persons_classes_are_its_active_enrollments()
     {
         var district = await api.NewDistrictAsync();

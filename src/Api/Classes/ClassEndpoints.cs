@@ -26,6 +26,9 @@ public static class ClassEndpoints
         classes.MapGet("/{classId:guid}/enrollments", ListEnrollments).RequireScope(Scopes.RosterRead, ClassOfEnrollments).WithName("ListEnrollments");
         classes.MapPost("/{classId:guid}/enrollments", Enroll).RequireScope(Scopes.RosterWrite, ClassOfEnrollments).WithIdempotency().WithName("CreateEnrollment").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Enroll a person by hand; a synced class refuses a student (R19)");
+        classes.MapDelete("/{classId:guid}/enrollments/{enrollmentId:guid}", EndEnrollment).RequireScope(Scopes.RosterWrite, ClassOfEnrollments)
+            .WithName("EndEnrollment").ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("End an enrollment made by hand (the row stays, ended); a synced one follows its source (R19)");
         classes.MapGet("/{id:guid}/history", (Guid districtId, Guid id, [AsParameters] HistoryQuery query, RosterDbContext db, CancellationToken ct) =>
                 RecordHistory.ListAsync(db, districtId, id, query, ct))
             .RequireScope(Scopes.RosterRead, Class).WithName("GetClassHistory")
@@ -213,6 +216,13 @@ public static class ClassEndpoints
         {
             return Problems.Conflict(ProblemTypes.AlreadyExists, "This person is already enrolled in this class with this role");
         }
-        return TypedResults.Created($"/api/v1/districts/{districtId}/classes/{classId}/enrollments", EnrollmentDto.From(enrollment));
+        return TypedResults.Created($"/api/v1/districts/{districtId}/enrollments/{enrollment.Id}", EnrollmentDto.From(enrollment));
     }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> EndEnrollment(
+        Guid districtId, Guid classId, Guid enrollmentId, ClaimsPrincipal user, RosterDbContext db, CancellationToken ct) =>
+        await RecordHistory.EndManualLinkAsync(db, user, districtId, Entities.Enrollment,
+            await db.Enrollments.SingleOrDefaultAsync(e => e.Id == enrollmentId && e.ClassId == classId && e.DistrictId == districtId, ct),
+            () => Problems.Conflict(ProblemTypes.SyncedLink, "A synced enrollment follows its source",
+                "R19: the source decides a synced class's enrollments; end it in the source and the next sync ends it here (R14).", "R19"), ct);
 }

@@ -28,6 +28,23 @@ public static class RecordHistory
     public const string ByRun = "run";
     public const string ByApi = "api";
 
+    /// <summary>
+    /// Ends a link made by hand (DELETE of an enrollment or guardian link): the row stays, ended, and its history
+    /// names the key that ended it. A synced link answers <paramref name="synced"/>; an ended one, 204 again.
+    /// </summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> EndManualLinkAsync(
+        RosterDbContext db, ClaimsPrincipal user, Guid districtId, string entity, ILink? link, Func<ProblemHttpResult> synced, CancellationToken ct)
+    {
+        if (link is null) return Problems.NotFound();
+        if (link.Origin != Origins.Manual) return synced();
+        if (link.EndedAt is not null) return TypedResults.NoContent();
+        var now = DateTimeOffset.UtcNow;
+        link.EndedAt = now;
+        Record(db, user, districtId, entity, link.Id, ChangeActions.Removed, [new FieldEdit("active", "true", "false")], now);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
     public static void Record(RosterDbContext db, ClaimsPrincipal user, Guid districtId, string entity, Guid recordId, string action,
         IEnumerable<FieldEdit> edits, DateTimeOffset at)
     {

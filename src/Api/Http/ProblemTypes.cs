@@ -35,6 +35,7 @@ public static class ProblemTypes
     public const string SyncedClassStudent = Base + "synced-class-student";
     public const string SyncedClassField = Base + "synced-class-field";
     public const string SyncManagedField = Base + "sync-managed-field";
+    public const string SyncedLink = Base + "synced-link";
     public const string IdempotencyKeyReused = Base + "idempotency-key-reused";
     public const string IdempotencyInProgress = Base + "idempotency-in-progress";
 

@@ -29,6 +29,9 @@ public static class PeopleEndpoints
         people.MapPost("/{id:guid}/activation", Activate).RequireScope(Scopes.RosterWrite, Person).WithName("ActivatePerson")
             .WithSummary("A front end reports a sign-in: accountState becomes active (R8)");
         people.MapGet("/{id:guid}/guardians", ListGuardians).RequireScope(Scopes.RosterRead, Person).WithName("ListGuardiansOfPerson");
+        people.MapDelete("/{id:guid}/guardians/{linkId:guid}", UnlinkGuardian).RequireScope(Scopes.RosterWrite, Person).WithName("UnlinkGuardian")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("End a guardian link made by hand (the row stays, ended); a synced one follows its source (R11)");
         people.MapPost("/{id:guid}/guardians", LinkGuardian).RequireScope(Scopes.RosterWrite, Person).WithIdempotency().WithName("LinkGuardian").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Link a guardian to this student by hand (kept by syncs, R11)");
         people.MapGet("/{id:guid}/students", ListStudents).RequireScope(Scopes.RosterRead, Person).WithName("ListStudentsOfPerson");
@@ -261,6 +264,13 @@ public static class PeopleEndpoints
         var items = page.Select(g => new LinkedPersonDto(g.Id, g.Relationship, g.Origin, PersonDto.From(people[g.Other]))).ToList();
         return TypedResults.Ok(Page.From(items, query.LimitOf(), l => Cursor.Of(l.LinkId)));
     }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> UnlinkGuardian(
+        Guid districtId, Guid id, Guid linkId, ClaimsPrincipal user, RosterDbContext db, CancellationToken ct) =>
+        await RecordHistory.EndManualLinkAsync(db, user, districtId, Entities.GuardianLink,
+            await db.GuardianLinks.SingleOrDefaultAsync(g => g.Id == linkId && g.StudentId == id && g.DistrictId == districtId, ct),
+            () => Problems.Conflict(ProblemTypes.SyncedLink, "A synced guardian link follows its source",
+                "R11: a link from the source is ended when the source no longer sends it; end it in the source.", "R11"), ct);
 
     private static async Task<Results<Created<LinkedPersonDto>, ValidationProblem, ProblemHttpResult>> LinkGuardian(
         Guid districtId, Guid id, CreateGuardianLink request, ClaimsPrincipal user, RosterDbContext db, CancellationToken ct)

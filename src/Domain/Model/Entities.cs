@@ -61,7 +61,15 @@ public sealed class Person : ISourceLinked
 }
 
 /// <summary>Person ↔ school. Never deleted by a sync: removal sets EndedAt and EndedByRunId.</summary>
-public sealed class Membership
+/// <summary>A membership, enrollment or guardian link: ended, never deleted; made by a sync or by hand (origin).</summary>
+public interface ILink
+{
+    Guid Id { get; }
+    string Origin { get; }
+    DateTimeOffset? EndedAt { get; set; }
+}
+
+public sealed class Membership : ILink
 {
     public Guid Id { get; set; }
     public Guid DistrictId { get; set; }
@@ -74,7 +82,7 @@ public sealed class Membership
     public Guid? EndedByRunId { get; set; }
 }
 
-public sealed class GuardianLink
+public sealed class GuardianLink : ILink
 {
     public Guid Id { get; set; }
     public Guid DistrictId { get; set; }
@@ -108,7 +116,7 @@ public sealed class Class : ISourceLinked
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-public sealed class Enrollment
+public sealed class Enrollment : ILink
 {
     public Guid Id { get; set; }
     public Guid DistrictId { get; set; }
