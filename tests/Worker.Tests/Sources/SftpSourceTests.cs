@@ -42,6 +42,58 @@ public class SftpSourceTests(SourceWorkerFixture worker, SshdServer sshd) : ICla
         return WorkerFixture.Zip(folder.FullName);
     }
 
+    /// <summary>A delta package: users.csv only (file.users delta, every other file absent), with these rows.</summary>
+    private static byte[] DeltaBundle(params string[] userRows)
+    {
+        var folder = Directory.CreateTempSubdirectory();
+        var demo = Path.Combine(WorkerFixture.RepoRoot(), "samples", "demo-district");
+        File.WriteAllLines(Path.Combine(folder.FullName, "manifest.csv"), File.ReadAllLines(Path.Combine(demo, "manifest.csv"))
+            .Select(l => !l.StartsWith("file.", StringComparison.Ordinal) ? l : l.StartsWith("file.users,", StringComparison.Ordinal) ? "file.users,delta" : l.Split(',')[0] + ",absent"));
+        File.WriteAllLines(Path.Combine(folder.FullName, "users.csv"), [File.ReadLines(Path.Combine(demo, "users.csv")).First(), .. userRows]);
+        return WorkerFixture.Zip(folder.FullName);
+    }
+
+    private static string NewStudent(int n, string status = "active") =>
+        $"stu-2{n:000},{status},2025-09-0{n}T08:00:00Z,true,sch-hs,student,new{n},,New,Student{n},,2{n:000},new.student.{n}@students.demo.k12.example,,,,09,";
+
+    [Fact]
+    public async Task Deltas_delivered_faster_than_the_syncs_are_applied_one_after_another_none_skipped()
+    {
+        var (district, outbox) = await DistrictAsync();
+        SshdServer.Put(outbox, "roster.zip", WorkerFixture.DemoBundle(), Monday);
+        await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+        SshdServer.Put(outbox, "delta-1.zip", DeltaBundle(NewStudent(1)), Monday.AddHours(1));
+        SshdServer.Put(outbox, "delta-2.zip", DeltaBundle(NewStudent(2)), Monday.AddHours(2));
+
+        var first = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+        var second = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+        var third = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal("delta-1.zip", await worker.TextAsync("SELECT file_name FROM sftp_processed_files WHERE run_id = $1", first.Id));
+        Assert.Equal("delta-2.zip", await worker.TextAsync("SELECT file_name FROM sftp_processed_files WHERE run_id = $1", second.Id));
+        Assert.Equal((1, 1), (first.Counts.People.Created, second.Counts.People.Created));
+        Assert.Equal(0, first.Counts.People.Archived);   // a delta abandons nobody
+        Assert.Contains("No new file", await worker.TextAsync("SELECT message FROM run_issues WHERE run_id = $1", third.Id));
+        Assert.Equal(46, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district));
+    }
+
+    [Fact]
+    public async Task A_pending_bulk_bundle_replaces_the_deltas_before_it_and_the_deltas_after_it_follow()
+    {
+        var (district, outbox) = await DistrictAsync();
+        SshdServer.Put(outbox, "a-delta.zip", DeltaBundle(NewStudent(1)), Monday);
+        SshdServer.Put(outbox, "b-bulk.zip", WorkerFixture.DemoBundle(), Monday.AddHours(1));
+        SshdServer.Put(outbox, "c-delta.zip", DeltaBundle(NewStudent(2)), Monday.AddHours(2));
+
+        var first = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+        var second = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal("b-bulk.zip", await worker.TextAsync("SELECT file_name FROM sftp_processed_files WHERE run_id = $1", first.Id));
+        Assert.Equal("c-delta.zip", await worker.TextAsync("SELECT file_name FROM sftp_processed_files WHERE run_id = $1", second.Id));
+        Assert.Null(await worker.TextAsync("SELECT id::text FROM people WHERE district_id = $1 AND one_roster_id = 'stu-2001'", district));
+        Assert.NotNull(await worker.TextAsync("SELECT id::text FROM people WHERE district_id = $1 AND one_roster_id = 'stu-2002'", district));
+    }
+
     [Fact]
     public async Task Password_login_reads_the_newest_bundle_and_leaves_it_in_place()
     {

@@ -87,6 +87,14 @@ public sealed class SftpFetcher(IOptions<SftpOptions> options, IOptions<SourcesO
         return files;
     }
 
+    /// <summary>Whether the remote zip is a OneRoster delta package, from its manifest alone (a few ranged reads).</summary>
+    public static async Task<bool> IsDeltaPackageAsync(SftpClient client, string path, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        await using var remote = await client.OpenAsync(path, FileMode.Open, FileAccess.Read, ct);
+        return OneRosterManifest.IsDeltaPackage(remote);
+    }
+
     /// <summary>Copies a remote file into a temporary file (deleted when the stream is disposed), refusing one over the size cap.</summary>
     public async Task<Stream> DownloadAsync(SftpClient client, string path, CancellationToken ct)
     {

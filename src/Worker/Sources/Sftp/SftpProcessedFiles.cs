@@ -22,21 +22,24 @@ public sealed class SftpProcessedFiles(NpgsqlDataSource dataSource, TimeProvider
             : null;
     }
 
-    public async Task<bool> IsProcessedAsync(Guid districtId, Guid runId, RemoteFile file, CancellationToken ct)
+    /// <summary>
+    /// The newest file (by modification time, then name) that counts as processed, for another run than this one:
+    /// files up to it are done; the ones after it are pending.
+    /// </summary>
+    public async Task<RemoteFile?> LastProcessedAsync(Guid districtId, Guid runId, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(file);
         await using var command = dataSource.CreateCommand("""
-            SELECT EXISTS (
-                SELECT 1 FROM sftp_processed_files f JOIN sync_runs r ON r.id = f.run_id
-                WHERE f.district_id = $1 AND f.file_name = $2 AND f.size = $3 AND f.modified_at = $4 AND r.id <> $5
-                  AND ((r.status = 'succeeded' AND NOT r.dry_run) OR r.status IN ('queued', 'running', 'awaiting-approval')))
+            SELECT f.file_name, f.size, f.modified_at FROM sftp_processed_files f JOIN sync_runs r ON r.id = f.run_id
+            WHERE f.district_id = $1 AND r.id <> $2
+              AND ((r.status = 'succeeded' AND NOT r.dry_run) OR r.status IN ('queued', 'running', 'awaiting-approval'))
+            ORDER BY f.modified_at DESC, f.file_name DESC LIMIT 1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = districtId });
-        command.Parameters.Add(new NpgsqlParameter { Value = file.Name });
-        command.Parameters.Add(new NpgsqlParameter { Value = file.Size });
-        command.Parameters.Add(new NpgsqlParameter { Value = file.ModifiedAt });
         command.Parameters.Add(new NpgsqlParameter { Value = runId });
-        return await command.ExecuteScalarAsync(ct) is true;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new RemoteFile(reader.GetString(0), reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2))
+            : null;
     }
 
     public async Task TakeAsync(Guid districtId, Guid runId, RemoteFile file, CancellationToken ct)

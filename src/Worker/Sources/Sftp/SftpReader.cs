@@ -1,3 +1,4 @@
+using Renci.SshNet;
 using RosterSync.Domain.Model;
 using RosterSync.Domain.Reconciliation;
 using RosterSync.Domain.Snapshots;
@@ -5,9 +6,10 @@ using RosterSync.Domain.Snapshots;
 namespace RosterSync.Worker.Sources.Sftp;
 
 /// <summary>
-/// OneRoster CSV bundles over SFTP: lists the folder, takes the newest file matching the pattern unless it was
-/// already processed, downloads it (the remote file stays in place) and reads it as an upload would be read.
-/// When the newest file was already processed the run has nothing to do: it succeeds with a warning and applies nothing.
+/// OneRoster CSV bundles over SFTP: lists the folder, takes the newest bundle delivered after the last one processed
+/// (or, while only deltas are pending, the oldest of them: <see cref="PickAsync"/>), downloads it (the remote file
+/// stays in place) and reads it as an upload would be read. When nothing new is pending the run has nothing to do:
+/// it succeeds with a warning and applies nothing.
 /// </summary>
 public sealed class SftpReader(SftpFetcher fetcher, SftpProcessedFiles processed, ILogger<SftpReader> logger) : IPulledSource
 {
@@ -64,18 +66,17 @@ public sealed class SftpReader(SftpFetcher fetcher, SftpProcessedFiles processed
         var folder = string.IsNullOrWhiteSpace(source.Folder) ? DefaultFolder : source.Folder.Trim();
         var pattern = string.IsNullOrWhiteSpace(source.FilePattern) ? DefaultPattern : source.FilePattern.Trim();
         var takenBefore = request.RunId is { } runId ? await processed.TakenByAsync(request.DistrictId, runId, ct) : null;
+        var last = request.RunId is { } id ? await processed.LastProcessedAsync(request.DistrictId, id, ct) : null;
 
         var (file, content, newest) = await fetcher.RunAsync(endpoint, request.CircuitKey, async (client, token) =>
         {
             var files = await SftpFetcher.ListAsync(client, folder, pattern, token);
-            var newest = files.OrderByDescending(f => f.ModifiedAt).ThenByDescending(f => f.Name, StringComparer.Ordinal).FirstOrDefault();
+            var ordered = files.OrderBy(f => f.ModifiedAt).ThenBy(f => f.Name, StringComparer.Ordinal).ToList();
             var pick = takenBefore is not null
                 ? files.FirstOrDefault(f => f.Name == takenBefore.Name && f.Size == takenBefore.Size && f.ModifiedAt == takenBefore.ModifiedAt)
                     ?? throw new SourceReadException($"The file '{takenBefore.Name}' this run was planned with is no longer in '{folder}' unchanged; start a new run.")
-                : newest is not null && (request.RunId is not { } id || !await processed.IsProcessedAsync(request.DistrictId, id, newest, token))
-                    ? newest
-                    : null;
-            return (pick, pick is null ? null : await fetcher.DownloadAsync(client, pick.Path, token), newest);
+                : await PickAsync(client, ordered.Where(f => last is null || IsAfter(f, last)).ToList(), token);
+            return (pick, pick is null ? null : await fetcher.DownloadAsync(client, pick.Path, token), ordered.LastOrDefault());
         }, ct);
 
         if (file is null)
@@ -98,6 +99,21 @@ public sealed class SftpReader(SftpFetcher fetcher, SftpProcessedFiles processed
         logger.LogInformation("Read an SFTP bundle of {Bytes} bytes for district {DistrictId}", file.Size, request.DistrictId);
         return snapshot;
     }
+
+    /// <summary>
+    /// Of the files after the last one processed (oldest first): the newest that is not a delta package, since a
+    /// bulk bundle replaces everything before it; when all of them are deltas, the oldest, so that deltas are applied
+    /// one after another in the order they were delivered and none is skipped. Null when nothing is pending.
+    /// </summary>
+    private static async Task<RemoteFile?> PickAsync(SftpClient client, List<RemoteFile> pending, CancellationToken ct)
+    {
+        for (var i = pending.Count - 1; i >= 0; i--)
+            if (!await SftpFetcher.IsDeltaPackageAsync(client, pending[i].Path, ct)) return pending[i];
+        return pending.Count > 0 ? pending[0] : null;
+    }
+
+    private static bool IsAfter(RemoteFile file, RemoteFile last) =>
+        file.ModifiedAt > last.ModifiedAt || (file.ModifiedAt == last.ModifiedAt && string.CompareOrdinal(file.Name, last.Name) > 0);
 
     /// <summary>Nothing new to read: every kind absent, so nothing is created, changed or abandoned.</summary>
     private static Snapshot NothingNew(string folder, string pattern, RemoteFile? newest)
