@@ -16,6 +16,8 @@ public static class Extensions
         });
         builder.Services.AddOptions<DispatcherOptions>().BindConfiguration(DispatcherOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RunProgressOptions>().BindConfiguration(RunProgressOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<RunClaimer>();
         builder.Services.AddScoped<SyncRunner>();

@@ -25,6 +25,81 @@ public class SyncRunTests(WorkerFixture worker) : IClassFixture<WorkerFixture>
         Assert.True(await worker.ScalarAsync("SELECT count(*) FROM run_changes WHERE run_id = $1", runId) > 100);
     }
 
+    /// <summary>A OneRoster bundle of one school, <paramref name="students"/> students and four enrollments each.</summary>
+    private static byte[] LargeBundle(int students)
+    {
+        var folder = Directory.CreateTempSubdirectory();
+        File.WriteAllText(Path.Combine(folder.FullName, "orgs.csv"), "sourcedId,name,type\nsch-1,Big High,school\n");
+        var users = new System.Text.StringBuilder("sourcedId,orgSourcedIds,role,givenName,familyName,email\n");
+        var classes = new System.Text.StringBuilder("sourcedId,title,schoolSourcedId,classType\n");
+        var enrollments = new System.Text.StringBuilder("sourcedId,classSourcedId,userSourcedId,role\n");
+        for (var c = 0; c < 200; c++) classes.Append(System.Globalization.CultureInfo.InvariantCulture, $"c{c},Class {c},sch-1,scheduled\n");
+        for (var i = 0; i < students; i++)
+        {
+            users.Append(System.Globalization.CultureInfo.InvariantCulture, $"s{i},sch-1,student,Kid,Number{i},kid{i}@big.example\n");
+            for (var k = 0; k < 4; k++) enrollments.Append(System.Globalization.CultureInfo.InvariantCulture, $"e{i}-{k},c{(i + k * 50) % 200},s{i},student\n");
+        }
+        File.WriteAllText(Path.Combine(folder.FullName, "users.csv"), users.ToString());
+        File.WriteAllText(Path.Combine(folder.FullName, "classes.csv"), classes.ToString());
+        File.WriteAllText(Path.Combine(folder.FullName, "enrollments.csv"), enrollments.ToString());
+        return WorkerFixture.Zip(folder.FullName);
+    }
+
+    [Fact]
+    public async Task A_running_run_shows_its_phase_and_processed_rows_moving()
+    {
+        var district = await worker.CreateDistrictAsync();
+        var runId = await worker.QueueUploadRunAsync(district, LargeBundle(50_000));
+        await worker.PublishAsync(runId, district);
+
+        var seen = new List<(string Phase, long Processed, long Total)>();
+        var until = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < until)
+        {
+            await using var db = worker.Database.CreateDbContext();
+            var run = await db.SyncRuns.FindAsync(runId);
+            if (run!.Status is RunStatus.Succeeded or RunStatus.Failed) break;
+            if (run.Status == RunStatus.Running && run.Phase is { } phase) seen.Add((phase, run.Processed, run.Total));
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(RunStatus.Succeeded, (await worker.WaitForRunAsync(runId)).Status);
+        Assert.Equal([RunPhases.Reading, RunPhases.Planning, RunPhases.Applying], seen.Select(s => s.Phase).Distinct());
+        Assert.Contains(seen, s => s.Phase == RunPhases.Reading && s.Processed > 0);
+        Assert.True(seen.Any(s => s.Phase == RunPhases.Applying && s.Processed > 0 && s.Processed <= s.Total),
+            string.Join(" ", seen.Where(s => s.Phase != RunPhases.Reading).Distinct()));
+        Assert.True(seen.Where(s => s.Phase == RunPhases.Applying).Select(s => s.Processed).Distinct().Count() > 1, "applying progress did not move");
+    }
+
+    [Fact]
+    public async Task R23_a_run_cancelled_while_it_applies_applies_nothing()
+    {
+        var district = await worker.CreateDistrictAsync();
+        var runId = await worker.QueueUploadRunAsync(district, LargeBundle(50_000));
+        await worker.PublishAsync(runId, district);
+        var until = DateTime.UtcNow.AddSeconds(90);
+        while (await worker.ScalarAsync("SELECT count(*) FROM sync_runs WHERE id = $1 AND phase = 'applying' AND processed > 0", runId) == 0)
+        {
+            Assert.True(DateTime.UtcNow < until, "the run never showed applying progress");
+            await Task.Delay(10);
+        }
+
+        // As POST sync-runs/{id}/cancel does: it does not wait for the apply.
+        Assert.Equal(1, await worker.ScalarAsync(
+            "WITH c AS (UPDATE sync_runs SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status = 'running' RETURNING 1) SELECT count(*) FROM c", runId));
+
+        // Wait for the apply's transaction to end (rolled back), then nothing of it may be there.
+        while (await worker.ScalarAsync(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL") > 0)
+        {
+            Assert.True(DateTime.UtcNow < until, "the apply's transaction never ended");
+            await Task.Delay(50);
+        }
+        Assert.Equal(RunStatus.Cancelled, (await worker.WaitForRunAsync(runId)).Status);
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district));
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM run_changes WHERE run_id = $1", runId));
+    }
+
     [Fact]
     public async Task R23_re_running_the_same_upload_changes_nothing()
     {

@@ -3,11 +3,14 @@ using RosterSync.Domain.Model;
 
 namespace RosterSync.Worker.Tests;
 
-/// <summary>A Worker whose dispatcher re-publishes a queued run after 2 s, for the runs and outbox tests.</summary>
+/// <summary>
+/// A Worker whose dispatcher re-publishes a queued run after 2 s and whose runs write their progress every 50 ms,
+/// for the runs and outbox tests.
+/// </summary>
 public sealed class WorkerFixture : WorkerHost
 {
     protected override IEnumerable<KeyValuePair<string, string?>> HostSettings =>
-        [new("Dispatcher:Interval", "00:00:00.500"), new("Dispatcher:StaleAfter", "00:00:02")];
+        [new("Dispatcher:Interval", "00:00:00.500"), new("Dispatcher:StaleAfter", "00:00:02"), new("Runs:ProgressInterval", "00:00:00.050")];
 
     /// <summary>Stores an upload and a queued run for it, as the Api does, without publishing.</summary>
     public async Task<Guid> QueueUploadRunAsync(Guid districtId, byte[] content, string fileName = "roster.zip", bool dryRun = false)

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Npgsql;
 
 namespace RosterSync.Worker.Runs;
@@ -6,9 +7,17 @@ namespace RosterSync.Worker.Runs;
 /// Keeps the run's phase and processed/total visible while it works (SPEC §5). Reports are cheap field
 /// writes; a timer flushes the latest values to the run row every couple of seconds.
 /// </summary>
+public sealed class RunProgressOptions
+{
+    public const string Section = "Runs";
+
+    /// <summary>How often a running run's phase and processed/total are written to its row.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")] public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
+}
+
 public sealed class RunProgress : IProgress<long>, IAsyncDisposable
 {
-    private static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(2);
+    private readonly TimeSpan _flushEvery;
     private readonly NpgsqlDataSource _dataSource;
     private readonly Guid _runId;
     private readonly CancellationTokenSource _stop = new();
@@ -18,8 +27,9 @@ public sealed class RunProgress : IProgress<long>, IAsyncDisposable
     private long _total;
     private int _dirty;
 
-    public RunProgress(NpgsqlDataSource dataSource, Guid runId)
+    public RunProgress(NpgsqlDataSource dataSource, Guid runId, TimeSpan flushEvery)
     {
+        _flushEvery = flushEvery;
         _dataSource = dataSource;
         _runId = runId;
         _loop = Task.Run(FlushLoopAsync);
@@ -41,7 +51,7 @@ public sealed class RunProgress : IProgress<long>, IAsyncDisposable
 
     private async Task FlushLoopAsync()
     {
-        using var timer = new PeriodicTimer(FlushEvery);
+        using var timer = new PeriodicTimer(_flushEvery);
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token))

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using RosterSync.Domain.Model;
 using RosterSync.Domain.Persistence;
@@ -17,13 +18,14 @@ namespace RosterSync.Worker.Runs;
 /// and each phase's time, counts and memory are logged (ids and counts only) for docs/benchmarks.md.
 /// </summary>
 public sealed class SyncRunner(
-    NpgsqlDataSource dataSource, IEnumerable<ISourceReader> readers, TimeProvider clock, ILogger<SyncRunner> logger)
+    NpgsqlDataSource dataSource, IEnumerable<ISourceReader> readers, IOptions<RunProgressOptions> progressOptions, TimeProvider clock,
+    ILogger<SyncRunner> logger)
 {
     public async Task RunAsync(ClaimedRun run, CancellationToken ct)
     {
         logger.LogInformation("Run {RunId} of district {DistrictId} started ({Trigger}, dry run {DryRun})",
             run.Id, run.DistrictId, run.Trigger, run.DryRun);
-        await using var progress = new RunProgress(dataSource, run.Id);
+        await using var progress = new RunProgress(dataSource, run.Id, progressOptions.Value.ProgressInterval);
         try
         {
             var plan = run.RevertsRunId is { } reverted
@@ -178,7 +180,7 @@ public sealed class SyncRunner(
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        if (!await StillRunningAsync(connection, run.Id, ct)) return;
+        if (!await StillRunningAsync(connection, run.Id, lockRow: true, ct)) return;
         if (plan.SafetyStop is not null && !run.DryRun)
             plan.Issues.Add(new(Severities.Warning, "R21", null, null, plan.SafetyStop));
         await ReplacePlanAsync(connection, run, plan, null, ct);
@@ -193,7 +195,10 @@ public sealed class SyncRunner(
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        if (!await StillRunningAsync(connection, run.Id, ct))
+        // The run row is not locked while applying: RunProgress writes the applying phase's progress to it from
+        // another connection, and a cancel should not wait for a long apply. The final status update decides
+        // instead: if a cancel got there first, it changes no row and the whole apply is rolled back (R23).
+        if (!await StillRunningAsync(connection, run.Id, lockRow: false, ct))
         {
             logger.LogInformation("Run {RunId} was cancelled before applying; nothing applied", run.Id);
             return 0;
@@ -201,16 +206,21 @@ public sealed class SyncRunner(
         var written = new ApplyProgress(progress);
         await PlanApplier.ApplyAsync(connection, run.DistrictId, run.Id, plan, clock.GetUtcNow(), written, ct);
         await ReplacePlanAsync(connection, run, plan, written, ct);
-        await FinishAsync(connection, run.Id, RunStatus.Succeeded, plan, null, ct);
+        if (!await FinishAsync(connection, run.Id, RunStatus.Succeeded, plan, null, ct))
+        {
+            await tx.RollbackAsync(ct);
+            logger.LogInformation("Run {RunId} was cancelled while applying; nothing applied", run.Id);
+            return 0;
+        }
         await tx.CommitAsync(ct);
         logger.LogInformation("Run {RunId} applied {Changes} changes with {Issues} issues", run.Id, plan.Changes.Count, plan.Issues.Count);
         return written.Written;
     }
 
-    /// <summary>Locks the run row; a cancel that got there first wins.</summary>
-    private static async Task<bool> StillRunningAsync(NpgsqlConnection connection, Guid runId, CancellationToken ct)
+    /// <summary>Whether the run is still running, optionally locking its row until the transaction ends; a cancel that got there first wins.</summary>
+    private static async Task<bool> StillRunningAsync(NpgsqlConnection connection, Guid runId, bool lockRow, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("SELECT status FROM sync_runs WHERE id = $1 FOR UPDATE", connection);
+        await using var command = new NpgsqlCommand("SELECT status FROM sync_runs WHERE id = $1" + (lockRow ? " FOR UPDATE" : ""), connection);
         command.Parameters.Add(new NpgsqlParameter { Value = runId });
         return await command.ExecuteScalarAsync(ct) as string == RunStatus.Running;
     }
@@ -227,7 +237,8 @@ public sealed class SyncRunner(
         await PlanApplier.RecordAsync(connection, run.DistrictId, run.Id, plan, progress, ct);
     }
 
-    private static async Task FinishAsync(NpgsqlConnection connection, Guid runId, string status, Plan? plan, string? error, CancellationToken ct)
+    /// <summary>Ends a running run; false when it was no longer running (cancelled).</summary>
+    private static async Task<bool> FinishAsync(NpgsqlConnection connection, Guid runId, string status, Plan? plan, string? error, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("""
             UPDATE sync_runs SET status = $2, counts = COALESCE($3::jsonb, counts), issue_count = COALESCE($4, issue_count), error = $5,
@@ -239,7 +250,7 @@ public sealed class SyncRunner(
         command.Parameters.Add(new NpgsqlParameter { Value = plan is null ? DBNull.Value : JsonSerializer.Serialize(plan.Counts, JsonSerializerOptions.Web) });
         command.Parameters.Add(new NpgsqlParameter { Value = plan is null ? DBNull.Value : plan.Issues.Count });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value });
-        await command.ExecuteNonQueryAsync(ct);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
     private async Task RequeueAsync(Guid runId)
