@@ -5,9 +5,13 @@ namespace RosterSync.Worker;
 
 internal static class Migrator
 {
+    /// <summary>Any fixed number, the same in every replica: the PostgreSQL advisory lock the migrate step holds.</summary>
+    private const long MigrationLock = 0x526f737465724d67; // "RosterMg"
+
     /// <summary>
-    /// Applies pending migrations and exits. EF Core takes a lock on the migrations history table, so
-    /// two replicas migrating at once serialize instead of racing.
+    /// Applies pending migrations and exits. EF Core's own migration lock did not stop two replicas on an empty
+    /// database from applying the same migration (MigrationTests shows the second one failing), so the whole step
+    /// runs under one session-level advisory lock: the second replica waits, then finds nothing pending.
     /// </summary>
     public static async Task MigrateAsync(HostApplicationBuilder builder)
     {
@@ -16,9 +20,18 @@ internal static class Migrator
         var logger = host.Services.GetRequiredService<ILogger<RosterDbContext>>();
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RosterDbContext>();
-        var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
-        logger.LogInformation("Applying {Count} pending migrations", pending.Count);
-        await db.Database.MigrateAsync();
-        logger.LogInformation("Database schema is up to date");
+        await db.Database.OpenConnectionAsync();
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLock})");
+        try
+        {
+            var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
+            logger.LogInformation("Applying {Count} pending migrations", pending.Count);
+            await db.Database.MigrateAsync();
+            logger.LogInformation("Database schema is up to date");
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLock})");
+        }
     }
 }

@@ -35,6 +35,16 @@ public sealed class TestDatabase : IAsyncDisposable
         };
     }
 
+    /// <summary>A database without any schema, for tests of migrating itself.</summary>
+    public static async Task<TestDatabase> CreateEmptyAsync()
+    {
+        var server = await TestServices.Postgres.Value;
+        var name = $"rs_empty_{Guid.NewGuid():N}";
+        await ExecuteAsync(server, $"CREATE DATABASE {name}");
+        var connectionString = WithDatabase(server, name);
+        return new TestDatabase { Name = name, ConnectionString = connectionString, DataSource = NpgsqlDataSource.Create(connectionString) };
+    }
+
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();
