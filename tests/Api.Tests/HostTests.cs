@@ -106,3 +106,24 @@ public sealed class HostTests(ApiFactory api)
         await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, "unauthorized");
     }
 }
+
+/// <summary>Ready means PostgreSQL answers: with PostgreSQL unreachable the Api is live but not ready.</summary>
+public sealed class UnreachableDatabaseTests(UnreachableDatabaseTests.Factory api) : IClassFixture<UnreachableDatabaseTests.Factory>
+{
+    public sealed class Factory : ApiFactory
+    {
+        // Nothing listens on port 1; the Api itself starts without touching the database.
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+            [new("ConnectionStrings:Roster", "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none;Timeout=2")];
+    }
+
+    [Fact]
+    public async Task Live_stays_healthy_and_ready_is_503_unhealthy()
+    {
+        var client = api.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("Unhealthy", await ready.Content.ReadAsStringAsync());
+    }
+}
