@@ -188,15 +188,18 @@ internal static class PeopleSteps
     {
         var links = books.GuardianLinks;
         var row = links.FindPair(guardian, student);
-        if (row >= 0 && !links.Ended(row) && links.IsSynced(row) && link.Relationship is not null && !links.HasRole(row, link.Relationship))
+        if (row < 0)
         {
-            books.Plan.Record(new(Entities.GuardianLink, links.Id(row), link.GuardianSourceId, ChangeActions.Updated,
-                "relationship", links.Role(row), link.Relationship, "R11"));
-            links.SetRole(row, link.Relationship);
+            books.Open(links, Entities.GuardianLink, guardian, student, link.Relationship, link.GuardianSourceId, "R11");
             return;
         }
         // A source that names no relationship leaves the stored one (a hand-entered one included) as it is.
-        books.Open(links, Entities.GuardianLink, guardian, student, row >= 0 ? links.Role(row) : link.Relationship, link.GuardianSourceId, "R11");
+        var changed = link.Relationship is not null && links.IsSynced(row) && !links.HasRole(row, link.Relationship);
+        if (links.Ended(row) || !changed) books.Open(links, Entities.GuardianLink, guardian, student, links.Role(row), link.GuardianSourceId, "R11");
+        if (!changed) return;
+        books.Plan.Record(new(Entities.GuardianLink, links.Id(row), link.GuardianSourceId, ChangeActions.Updated,
+            "relationship", links.Role(row), link.Relationship, "R11"));
+        links.SetRole(row, link.Relationship);
     }
 
     /// <summary>

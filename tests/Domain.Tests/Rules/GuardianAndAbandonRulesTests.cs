@@ -62,6 +62,23 @@ public class GuardianAndAbandonRulesTests
     }
 
     [Fact]
+    public void R16_R11_a_link_that_comes_back_with_another_relationship_is_restored_and_updated()
+    {
+        Snapshot With(bool link, string relationship) =>
+            Snap([Student("s1", "kid@x.org"), Guardian("g1", "mom@x.org")], [], [], link ? [Link("g1", "s1", relationship)] : []);
+        var state = RosterState.Empty.Sync(With(true, "mother"));
+        state = state.Sync(With(false, "mother"));
+        Assert.True(Assert.Single(state.GuardianLinks).Ended);
+
+        var plan = Plan(With(true, "guardian"), state);
+
+        Assert.Equal([(ChangeActions.Restored, "R16"), (ChangeActions.Updated, "R11")],
+            plan.Changes.Where(c => c.Entity == Entities.GuardianLink).Select(c => (c.Action, c.Rule!)));
+        var link = Assert.Single(plan.GuardianLinks);
+        Assert.Equal(("guardian", false), (link.Role, link.Ended));
+    }
+
+    [Fact]
     public void R11_a_source_without_relationships_leaves_the_stored_one_unchanged()
     {
         var state = RosterState.Empty.Sync(Snap([Student("s1", "kid@x.org"), Guardian("g1", "mom@x.org")], [], [], [Link("g1", "s1", "father")]));
