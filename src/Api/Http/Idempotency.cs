@@ -42,11 +42,15 @@ public static class Idempotency
         var scope = http.GetRouteValue("districtId") as string ?? "operator";
         var hash = await RequestHashAsync(http.Request, ct);
 
-        // A key past its retention is free again: its old record goes before the new one is reserved.
-        var expired = DateTimeOffset.UtcNow - http.RequestServices.GetRequiredService<IOptions<IdempotencyOptions>>().Value.Retention;
-        await db.IdempotencyRecords.Where(r => r.Scope == scope && r.Key == key && r.CreatedAt < expired).ExecuteDeleteAsync(ct);
-        var reserved = await db.Database.ExecuteSqlAsync(
-            $"INSERT INTO idempotency_records (scope, key, request_hash, created_at) VALUES ({scope}, {key}, {hash}, {DateTimeOffset.UtcNow}) ON CONFLICT DO NOTHING", ct);
+        // Reserves the key; a record past its retention is taken over as if the key were new.
+        var now = DateTimeOffset.UtcNow;
+        var expired = now - http.RequestServices.GetRequiredService<IOptions<IdempotencyOptions>>().Value.Retention;
+        var reserved = await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO idempotency_records (scope, key, request_hash, created_at) VALUES ({scope}, {key}, {hash}, {now})
+            ON CONFLICT (scope, key) DO UPDATE
+                SET request_hash = excluded.request_hash, created_at = excluded.created_at, status_code = NULL, location = NULL, response_body = NULL
+                WHERE idempotency_records.created_at < {expired}
+            """, ct);
         var records = db.IdempotencyRecords.Where(r => r.Scope == scope && r.Key == key);
         if (reserved == 0)
         {

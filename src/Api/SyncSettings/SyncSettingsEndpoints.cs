@@ -74,7 +74,10 @@ public static class SyncSettingsEndpoints
         var secrets = protector.Unprotect(stored?.EncryptedSecrets);
         // Removing the guardian feed removes its credentials with it.
         if (input.GuardianFeed is null)
-            foreach (var (name, _) in new GuardianFeedInput().Secrets()) secrets.Remove(name);
+        {
+            secrets.Remove(SecretNames.GuardianFeedPassword);
+            secrets.Remove(SecretNames.GuardianFeedPrivateKey);
+        }
         foreach (var (name, value) in input.Secrets())
         {
             if (value is null) continue;

@@ -75,8 +75,6 @@ public sealed class LinkList : IReadOnlyList<LinkRecord>
 
     internal bool Created(int index) => (_flags[index] & CreatedFlag) != 0;
 
-    internal bool HasRole(int index, string? role) => string.Equals(Role(index), role, StringComparison.Ordinal);
-
     internal void SetRole(int index, string? role) => _roles[index] = _roleCodes.Code(role);
 
     internal void SetEnded(int index, bool ended) =>

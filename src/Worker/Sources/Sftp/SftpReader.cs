@@ -66,7 +66,7 @@ public sealed class SftpReader(SftpFetcher fetcher, SftpProcessedFiles processed
         var folder = string.IsNullOrWhiteSpace(source.Folder) ? DefaultFolder : source.Folder.Trim();
         var pattern = string.IsNullOrWhiteSpace(source.FilePattern) ? DefaultPattern : source.FilePattern.Trim();
         var takenBefore = request.RunId is { } runId ? await processed.TakenByAsync(request.DistrictId, runId, ct) : null;
-        var last = request.RunId is { } id ? await processed.LastProcessedAsync(request.DistrictId, id, ct) : null;
+        var last = takenBefore is null && request.RunId is { } id ? await processed.LastProcessedAsync(request.DistrictId, id, ct) : null;
 
         var (file, content, newest) = await fetcher.RunAsync(endpoint, request.CircuitKey, async (client, token) =>
         {
