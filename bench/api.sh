@@ -35,8 +35,8 @@ done
 [[ $duration -le 30 ]] || { echo "bench/api.sh: --duration is at most 30 s (the machine is shared)" >&2; exit 2; }
 [[ $pg_mode == prepared || $pg_mode == extended ]] || usage
 
-as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
-log() { echo "bench: $*" >&2; }
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
 # --- tools -----------------------------------------------------------------------------------
 apt_install() { as_root apt-get install -y -q "$@" >/dev/null || { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q "$@" >/dev/null; }; }
@@ -44,21 +44,7 @@ command -v wrk >/dev/null || { log "installing wrk"; apt_install wrk; }
 # Debian ships pgbench with the server package (postgresql-15); postgresql-contrib pulls it in.
 compgen -G "/usr/lib/postgresql/*/bin/pgbench" >/dev/null || { log "installing pgbench"; apt_install postgresql-contrib; }
 
-if [[ ! -f .local/services.env ]] || ! pg_isready -q -h 127.0.0.1; then
-  log "starting PostgreSQL and RabbitMQ"
-  as_root bash deploy/start-services.sh .local/services.env
-fi
-# shellcheck disable=SC1091
-source .local/services.env
-base_cs=$ConnectionStrings__Roster
-db=rostersync_apibench
-bench_cs="${base_cs/Database=rostersync;/Database=$db;}"
-export PGHOST=127.0.0.1 PGOPTIONS='-c client_min_messages=warning'
-PGUSER=$(sed -E 's/.*Username=([^;]*).*/\1/' <<<"$base_cs")
-PGPASSWORD=$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$base_cs")
-PGPORT=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$base_cs")
-export PGUSER PGPASSWORD PGPORT
-psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+bench_database rostersync_apibench
 
 work=.local/bench-api
 run_dir=$work/run

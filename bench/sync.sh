@@ -24,24 +24,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
-log() { echo "bench: $*" >&2; }
-
-if [[ ! -f .local/services.env ]] || ! pg_isready -q -h 127.0.0.1; then
-  log "starting PostgreSQL and RabbitMQ"
-  as_root bash deploy/start-services.sh .local/services.env
-fi
-# shellcheck disable=SC1091
-source .local/services.env
-base_cs=$ConnectionStrings__Roster
-db=rostersync_bench
-bench_cs="${base_cs/Database=rostersync;/Database=$db;}"
-pg_user=$(sed -E 's/.*Username=([^;]*).*/\1/' <<<"$base_cs")
-export PGHOST=127.0.0.1 PGUSER=$pg_user PGPASSWORD
-PGPASSWORD=$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$base_cs")
-export PGPORT PGOPTIONS='-c client_min_messages=warning'
-PGPORT=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$base_cs")
-psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+# shellcheck source=bench/common.sh
+source bench/common.sh
+bench_database rostersync_bench
 
 log "building the Worker and the generator (Release)"
 dotnet build src/Worker/RosterSync.Worker.csproj -c Release -nologo -v:q -clp:ErrorsOnly >/dev/null
