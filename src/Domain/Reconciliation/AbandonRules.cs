@@ -10,44 +10,116 @@ namespace RosterSync.Domain.Reconciliation;
 /// </summary>
 internal static class AbandonRules
 {
+    /// <summary>
+    /// Runs after matching: a person matched in this run (R1–R3) is present whatever source id it had (R2), and so is
+    /// one named by a conflict that changes neither (R3).
+    /// </summary>
     public static void FindAbsentPeople(Snapshot incoming, PlanBooks books)
     {
+        // A lone students.csv replaces students only; staff it never mentions are not absent.
+        bool Speaks(PersonRecord p) => p.Origin == Origins.Synced && !books.SeenPeople.Contains(p.Id)
+            && (incoming.BulkPeopleRoles is null || p.Roles.Any(incoming.BulkPeopleRoles.Contains));
         books.AbsentPeople.AddRange(Absent(incoming, SnapshotKinds.People, books.PresentPeople,
-            books.People.Values.Where(p => p.Origin == Origins.Synced && p.Status == RecordStatus.Active
-                // A lone students.csv replaces students only; staff it never mentions are not absent.
-                && (incoming.BulkPeopleRoles is null || p.Roles.Any(incoming.BulkPeopleRoles.Contains))),
-            p => p.Links.Get(books.LinkKind)));
+            books.People.Values.Where(p => p.Status == RecordStatus.Active && Speaks(p)), p => p.Links.Get(books.LinkKind)));
         books.AbsentPeopleIds.UnionWith(books.AbsentPeople.Select(p => p.Id));
+        books.GonePeople.UnionWith(books.AbsentPeopleIds);
+        if (incoming.ModeOf(SnapshotKinds.People) == FeedMode.Bulk)
+            foreach (var p in books.People.Values)
+                if (p.Status == RecordStatus.Archived && Speaks(p) && p.Links.Get(books.LinkKind) is { } link && !books.PresentPeople.Contains(link))
+                    books.GonePeople.Add(p.Id);
     }
 
     public static void Plan(Snapshot incoming, SyncSettings settings, PlanBooks books)
     {
-        var people = books.AbsentPeople.Select(p => books.People[p.Id]).ToList();
-        var students = people.Where(p => p.Roles.Contains(Roles.Student)).Select(p => p.Id).ToHashSet();
-        var abandoned = people.Select(p => p.Id).ToHashSet();
-        var links = books.GuardianLinks;
-
-        foreach (var person in people)
-        {
-            if (students.Contains(person.Id))
-            {
-                var guardians = new List<Guid>();
-                foreach (var l in links.OfTarget(person.Id))
-                    if (!links.Ended(l)) guardians.Add(links.PersonId(l));
-                if (guardians.Count > 0 && guardians.All(abandoned.Contains))
-                    AbandonFamily(books, person, guardians, settings.FamilyAbandonment);
-                else
-                    AbandonStudent(books, person, settings.AbandonedStudents);
-            }
-            else if (person.Roles.All(r => r == Roles.Guardian))
-            {
-                if (!IsInAbandonedFamily(books, person.Id, students, abandoned)) AbandonGuardian(books, person);
-            }
-            else
-                RemoveFromSchoolsAndClasses(books, person, "R13");
-        }
+        // Classes first: an absent class's enrollments end under R14 whoever is enrolled.
         AbandonClasses(incoming, books);
+        var families = Families(books);
+        var familyGuardians = families.Values.SelectMany(g => g).ToHashSet();
+        foreach (var id in books.GonePeople)
+        {
+            var person = books.People[id];
+            var absentNow = books.AbsentPeopleIds.Contains(id);
+            if (families.TryGetValue(id, out var guardians))
+                AbandonFamilyStudent(books, person, absentNow, settings.FamilyAbandonment);
+            else if (familyGuardians.Contains(id))
+                AbandonFamilyGuardian(books, person, absentNow, settings.FamilyAbandonment);
+            else if (person.Roles.Contains(Roles.Student))
+                AbandonStudent(books, person, absentNow, settings.AbandonedStudents);
+            else
+                Leave(books, person, absentNow, "R13");
+        }
         AbandonCatalog(incoming, books);
+    }
+
+    /// <summary>
+    /// R15: the gone students with at least one guardian, all of whose guardians are gone too, with those guardians.
+    /// A student without guardians, or with one still in the source, is a lone student (R12).
+    /// </summary>
+    private static Dictionary<Guid, List<Guid>> Families(PlanBooks books)
+    {
+        var links = books.GuardianLinks;
+        var families = new Dictionary<Guid, List<Guid>>();
+        foreach (var id in books.GonePeople)
+        {
+            if (!books.People[id].Roles.Contains(Roles.Student)) continue;
+            var guardians = new List<Guid>();
+            foreach (var l in links.OfTarget(id))
+                if (!links.Ended(l)) guardians.Add(links.PersonId(l));
+            if (guardians.Count > 0 && guardians.All(books.GonePeople.Contains)) families[id] = guardians;
+        }
+        return families;
+    }
+
+    /// <summary>
+    /// R12 and R14: a lone student is archived and its enrollments end (R14), its school membership kept (R12); or, by
+    /// setting, removed from its school and classes. Its guardian links are no longer in the source and end (R11).
+    /// </summary>
+    private static void AbandonStudent(PlanBooks books, PersonRecord student, bool absentNow, string policy)
+    {
+        bool changed;
+        if (policy == AbandonedStudentPolicy.Remove) changed = RemoveFromSchoolsAndClasses(books, student, "R12");
+        else
+        {
+            changed = Archive(books, student, "R12");
+            changed |= EndAll(books, books.Enrollments, Entities.Enrollment, student.Id, "R14") > 0;
+            KeepAll(books, books.Memberships, Entities.Membership, student.Id, "R12");
+        }
+        changed |= EndGuardianLinks(books, student.Id);
+        if (!changed && absentNow) books.Keep(student, "R12");
+    }
+
+    /// <summary>
+    /// R15 for the student: soft — archived, it stays in its school and classes and keeps its guardians' links; extreme —
+    /// the family is removed from the school and all its classes, accounts and links to the student remain.
+    /// </summary>
+    private static void AbandonFamilyStudent(PlanBooks books, PersonRecord student, bool absentNow, string policy)
+    {
+        bool changed;
+        if (policy == FamilyAbandonmentPolicy.Extreme) changed = RemoveFromSchoolsAndClasses(books, student, "R15");
+        else
+        {
+            changed = Archive(books, student, "R15");
+            KeepAll(books, books.Enrollments, Entities.Enrollment, student.Id, "R15");
+            KeepAll(books, books.Memberships, Entities.Membership, student.Id, "R15");
+        }
+        KeepAll(books, books.GuardianLinks, Entities.GuardianLink, student.Id, "R15");
+        if (!changed && absentNow) books.Keep(student, "R15");
+    }
+
+    /// <summary>R15 for a guardian of an abandoned family: soft — loses school access; extreme — leaves school and classes. Links remain.</summary>
+    private static void AbandonFamilyGuardian(PlanBooks books, PersonRecord guardian, bool absentNow, string policy)
+    {
+        var changed = policy == FamilyAbandonmentPolicy.Extreme
+            ? RemoveFromSchoolsAndClasses(books, guardian, "R15")
+            : EndAll(books, books.Memberships, Entities.Membership, guardian.Id, "R15") > 0;
+        if (!changed && absentNow) books.Keep(guardian, "R15");
+    }
+
+    /// <summary>R13 (staff, and a guardian who left on its own): leaves its schools and classes, stays active; its guardian links end (R11).</summary>
+    private static void Leave(PlanBooks books, PersonRecord person, bool absentNow, string rule)
+    {
+        var changed = RemoveFromSchoolsAndClasses(books, person, rule) | EndGuardianLinks(books, person.Id);
+        if (!changed && absentNow) books.Keep(person, rule);
     }
 
     /// <summary>R14, extended to what classes hang on: an absent course or academic session is archived.</summary>
@@ -71,59 +143,24 @@ internal static class AbandonRules
         }
     }
 
-    /// <summary>R12: a lone student is archived, or removed from its school and classes.</summary>
-    public static void AbandonStudent(PlanBooks books, PersonRecord student, string policy)
-    {
-        if (policy == AbandonedStudentPolicy.Remove) RemoveFromSchoolsAndClasses(books, student, "R12");
-        else Archive(books, student, "R12");
-    }
-
-    /// <summary>
-    /// R15: soft — the student is archived and stays in its classes; its guardians stay linked but lose
-    /// school access. Extreme — the whole family leaves the school and its classes; accounts and links remain.
-    /// </summary>
-    public static void AbandonFamily(PlanBooks books, PersonRecord student, IReadOnlyList<Guid> guardianIds, string policy)
-    {
-        if (policy == FamilyAbandonmentPolicy.Extreme)
-        {
-            RemoveFromSchoolsAndClasses(books, student, "R15");
-            foreach (var g in guardianIds) RemoveFromSchoolsAndClasses(books, books.People[g], "R15");
-            return;
-        }
-        Archive(books, student, "R15");
-        foreach (var g in guardianIds) EndAll(books, books.Memberships, Entities.Membership, g, "R15");
-    }
-
-    /// <summary>R11 and R13: a guardian who left on its own loses school access and its synced links.</summary>
-    private static void AbandonGuardian(PlanBooks books, PersonRecord guardian)
-    {
-        EndAll(books, books.Memberships, Entities.Membership, guardian.Id, "R13");
-        var links = books.GuardianLinks;
-        foreach (var link in links.OfPerson(guardian.Id))
-            if (links.IsSynced(link)) books.End(links, Entities.GuardianLink, link, "R11");
-    }
-
-    private static bool IsInAbandonedFamily(PlanBooks books, Guid guardianId, HashSet<Guid> students, HashSet<Guid> abandoned)
-    {
-        var links = books.GuardianLinks;
-        foreach (var l in links.OfPerson(guardianId))
-        {
-            if (links.Ended(l) || !students.Contains(links.TargetId(l))) continue;
-            var whole = true;
-            foreach (var x in links.OfTarget(links.TargetId(l)))
-                if (!links.Ended(x) && !abandoned.Contains(links.PersonId(x))) { whole = false; break; }
-            if (whole) return true;
-        }
-        return false;
-    }
-
-    /// <summary>R13 (and R12 remove, R15 extreme): memberships and enrollments end; the person stays.</summary>
-    private static void RemoveFromSchoolsAndClasses(PlanBooks books, PersonRecord person, string rule)
+    /// <summary>R13 (and R12 remove, R15 extreme): memberships and enrollments end; the person stays. True when anything ended.</summary>
+    private static bool RemoveFromSchoolsAndClasses(PlanBooks books, PersonRecord person, string rule)
     {
         var ended = EndAll(books, books.Memberships, Entities.Membership, person.Id, rule)
             + EndAll(books, books.Enrollments, Entities.Enrollment, person.Id, rule);
         if (ended > 0)
             books.Plan.Record(new(Entities.Person, person.Id, person.Links.Get(books.LinkKind), ChangeActions.Removed, null, null, null, rule));
+        return ended > 0;
+    }
+
+    /// <summary>R11: the synced guardian links of a person who left, as guardian or as student, are no longer in the source.</summary>
+    private static bool EndGuardianLinks(PlanBooks books, Guid personId)
+    {
+        var links = books.GuardianLinks;
+        var ended = EndAll(books, links, Entities.GuardianLink, personId, "R11");
+        foreach (var link in links.OfTarget(personId))
+            if (links.IsSynced(link) && !links.Ended(link)) { books.End(links, Entities.GuardianLink, link, "R11"); ended++; }
+        return ended > 0;
     }
 
     private static int EndAll(PlanBooks books, LinkTable table, string entity, Guid personId, string rule)
@@ -134,12 +171,20 @@ internal static class AbandonRules
         return n;
     }
 
-    private static void Archive(PlanBooks books, PersonRecord person, string rule)
+    /// <summary>Keeps a person's open synced links (guardian links: the student's) as they are, under <paramref name="rule"/>.</summary>
+    private static void KeepAll(PlanBooks books, LinkTable table, string entity, Guid personId, string rule)
     {
-        if (person.Status == RecordStatus.Archived) return;
+        foreach (var link in entity == Entities.GuardianLink ? table.OfTarget(personId) : table.OfPerson(personId))
+            if (table.IsSynced(link) && !table.Ended(link)) books.Keep(table, entity, link, rule);
+    }
+
+    private static bool Archive(PlanBooks books, PersonRecord person, string rule)
+    {
+        if (person.Status == RecordStatus.Archived) return false;
         books.Put(person with { Status = RecordStatus.Archived });
         books.Plan.Record(new(Entities.Person, person.Id, person.Links.Get(books.LinkKind), ChangeActions.Archived, "status",
             person.Status, RecordStatus.Archived, rule));
+        return true;
     }
 
     /// <summary>R14: an absent class is archived and its synced enrollments end.</summary>

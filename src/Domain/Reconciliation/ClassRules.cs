@@ -114,22 +114,23 @@ internal static class ClassRules
             table.Mark(row);
         }
         if (incoming.ModeOf(SnapshotKinds.Enrollments) != FeedMode.Bulk) return;
-        // R14: a synced enrollment in a class of this source that the source no longer sends is ended,
-        // unless its class or person is present but skipped or filtered (then it stays as it was), or its
-        // person is abandoned or archived: the abandonment rules decide those (R12 archive keeps classes).
-        var keptPeople = PlanBooks.PresentButUnresolved(books.PresentPeople, books.PersonIdBySource, books.PersonByLink);
-        var keptClasses = PlanBooks.PresentButUnresolved(books.PresentClasses, books.ClassIdBySource,
+        // R14: a synced enrollment in a class of this source that the source no longer sends is ended. Its class or person
+        // present but skipped or filtered keeps it as it was, under that rule; a person the snapshot abandons (or an earlier
+        // one archived) is left to the abandonment rules, which end it too unless R15 soft keeps the student in its classes.
+        var keptPeople = PlanBooks.KeptUnresolved(books.UnresolvedPeople, books.PersonIdBySource, books.PersonByLink);
+        var keptClasses = PlanBooks.KeptUnresolved(books.UnresolvedClasses, books.ClassIdBySource,
             books.Classes.Values.Where(c => c.Links.Get(books.LinkKind) is not null).ToDictionary(c => c.Links.Get(books.LinkKind)!, c => c.Id));
         for (var row = 0; row < table.Count; row++)
-            if (table.IsSynced(row) && !table.Ended(row) && !table.IsMarked(row)
-                && !keptPeople.Contains(table.PersonId(row)) && !keptClasses.Contains(table.TargetId(row)) && !books.AbsentPeopleIds.Contains(table.PersonId(row))
-                && !IsArchived(books, table.PersonId(row))
-                && books.Classes.TryGetValue(table.TargetId(row), out var c) && c.Links.Get(books.LinkKind) is not null)
+        {
+            if (!table.IsSynced(row) || table.Ended(row) || table.IsMarked(row) || books.GonePeople.Contains(table.PersonId(row))
+                || !books.Classes.TryGetValue(table.TargetId(row), out var c) || c.Links.Get(books.LinkKind) is null)
+                continue;
+            if (keptPeople.TryGetValue(table.PersonId(row), out var rule) || keptClasses.TryGetValue(table.TargetId(row), out rule))
+                books.Keep(table, Entities.Enrollment, row, rule);
+            else
                 books.End(table, Entities.Enrollment, row, "R14");
+        }
     }
-
-    private static bool IsArchived(PlanBooks books, Guid personId) =>
-        books.People.TryGetValue(personId, out var p) && p.Status == RecordStatus.Archived;
 
     private static Guid? Resolve(Dictionary<string, Guid> ids, string? sourceId) =>
         sourceId is not null && ids.TryGetValue(sourceId, out var id) ? id : null;

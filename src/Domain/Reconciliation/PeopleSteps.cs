@@ -3,7 +3,10 @@ using RosterSync.Domain.Snapshots;
 
 namespace RosterSync.Domain.Reconciliation;
 
-/// <summary>Walks incoming people through R6 → R10 → R1–R5 → R7–R9, then their school memberships (R17) and guardian links (R11).</summary>
+/// <summary>
+/// Walks incoming people through R6 → R10 → R1–R5 → R7–R9 and their school memberships (R17); then, once absence is known,
+/// guardian links (R11).
+/// </summary>
 internal static class PeopleSteps
 {
     public static void Plan(Snapshot incoming, SyncSettings settings, ScopeFilter scope, PlanBooks books)
@@ -33,7 +36,7 @@ internal static class PeopleSteps
                 email = null;
                 if (!guardianOnly)
                 {
-                    Skip(plan, person, "R6", Severities.Error, string.IsNullOrWhiteSpace(person.Email)
+                    Skip(books, person, "R6", Severities.Error, string.IsNullOrWhiteSpace(person.Email)
                         ? "Person has no email address; it was skipped."
                         : "Person's email address is not valid; it was skipped.");
                     continue;
@@ -41,7 +44,7 @@ internal static class PeopleSteps
             }
             if (email is not null && !firstByEmail.TryAdd(email, person.SourceId))
             {
-                Skip(plan, person, "R6", Severities.Error,
+                Skip(books, person, "R6", Severities.Error,
                     $"Email is also used by source id {firstByEmail[email]}; the first was used and {person.SourceId} was skipped.");
                 continue;
             }
@@ -56,7 +59,7 @@ internal static class PeopleSteps
                 var sms = PeopleRules.Clean(person.Sms);
                 if (sms is null || !GuardianSms().Add(NormalizePhone(sms)))
                 {
-                    Skip(plan, person, "R10", Severities.Warning, sms is null
+                    Skip(books, person, "R10", Severities.Warning, sms is null
                         ? "Guardian has neither an email nor an SMS number; it will be added once it has one."
                         : "Guardian has no email and its SMS number is used by another guardian; it was skipped.");
                     continue;
@@ -67,7 +70,10 @@ internal static class PeopleSteps
             switch (match)
             {
                 case MatchKind.Conflict:
-                    Skip(plan, person, "R3", Severities.Error,
+                    // Neither record changes, and neither is absent: the row speaks for both.
+                    books.SeenPeople.Add(byEmail!.Value);
+                    books.SeenPeople.Add(byLink!.Value);
+                    Skip(books, person, "R3", Severities.Error,
                         "The email belongs to another person than the one holding this source id; neither was changed.");
                     continue;
                 case MatchKind.New:
@@ -84,9 +90,9 @@ internal static class PeopleSteps
             if (email is not null) books.PersonByEmail[email] = id;
             books.PersonByLink[person.SourceId] = id;
             books.PersonIdBySource[person.SourceId] = id;
+            books.SeenPeople.Add(id);
             PlanMemberships(books, person, id);
         }
-        PlanGuardianLinks(incoming, books);
         foreach (var (school, people) in books.UnknownSchools)
             plan.Issues.Add(new(Severities.Warning, null, Entities.Membership, school,
                 $"School {school} is named by {people} people but is neither in the source nor mapped; those memberships were not created."));
@@ -158,7 +164,7 @@ internal static class PeopleSteps
     /// Guardian links from the source are opened, one per guardian and student whatever the relationship, which the
     /// source keeps up to date; synced links the source no longer sends are ended (R11).
     /// </summary>
-    private static void PlanGuardianLinks(Snapshot incoming, PlanBooks books)
+    public static void PlanGuardianLinks(Snapshot incoming, PlanBooks books)
     {
         var mode = incoming.Modes.ContainsKey(SnapshotKinds.GuardianLinks)
             ? incoming.ModeOf(SnapshotKinds.GuardianLinks) : incoming.ModeOf(SnapshotKinds.People);
@@ -179,7 +185,7 @@ internal static class PeopleSteps
         if (mode != FeedMode.Bulk) return;
         for (var row = 0; row < links.Count; row++)
             if (links.IsSynced(row) && !links.Ended(row) && !wanted.Contains((links.PersonId(row), links.TargetId(row)))
-                && !books.AbsentPeopleIds.Contains(links.PersonId(row)) && !books.AbsentPeopleIds.Contains(links.TargetId(row))
+                && !books.GonePeople.Contains(links.PersonId(row)) && !books.GonePeople.Contains(links.TargetId(row))
                 && FromThisSource(books, links.PersonId(row)) && FromThisSource(books, links.TargetId(row)))
                 books.End(links, Entities.GuardianLink, row, "R11");
     }
@@ -215,10 +221,11 @@ internal static class PeopleSteps
     private static bool FromThisSource(PlanBooks books, Guid personId) =>
         books.People.TryGetValue(personId, out var p) && p.Links.Get(books.LinkKind) is not null;
 
-    private static void Skip(Plan plan, SourcePerson person, string rule, string severity, string message)
+    private static void Skip(PlanBooks books, SourcePerson person, string rule, string severity, string message)
     {
-        plan.Issues.Add(new(severity, rule, Entities.Person, person.SourceId, message, person.At.File, person.At.Row));
-        plan.Count(Entities.Person, ChangeActions.Skipped);
+        books.Plan.Issues.Add(new(severity, rule, Entities.Person, person.SourceId, message, person.At.File, person.At.Row));
+        books.Plan.Count(Entities.Person, ChangeActions.Skipped);
+        books.UnresolvedPeople.TryAdd(person.SourceId, rule);
     }
 
     private static string NormalizePhone(string phone)

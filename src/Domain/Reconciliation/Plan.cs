@@ -10,6 +10,9 @@ public sealed record Change(
 public sealed record PlanIssue(
     string Severity, string? Rule, string? Entity, string? SourceId, string Message, string? File = null, int? Row = null);
 
+/// <summary>A record absent from the source that a rule kept as it was (counted unchanged; SPEC R14: none is silently left).</summary>
+public sealed record KeptRecord(string Entity, Guid RecordId, string Rule);
+
 /// <summary>
 /// The planner's output (R20): the final state of every record the run writes, plus the change list
 /// and issues. The applier writes exactly these rows, so the plan is what gets applied. The large lists
@@ -27,6 +30,8 @@ public sealed class Plan
     public LinkList GuardianLinks { get; internal set; } = [];
     public ChangeList Changes { get; } = [];
     public List<PlanIssue> Issues { get; } = [];
+    /// <summary>Absent records kept as they were, each with the rule that kept it; each is also counted unchanged.</summary>
+    public List<KeptRecord> Kept { get; } = [];
     public RunCounts Counts { get; } = new();
     /// <summary>Set by R21 when the plan removes too much: the run waits for approval.</summary>
     public string? SafetyStop { get; set; }

@@ -28,8 +28,11 @@ public static class Planner
         SchoolSteps.Plan(incoming, settings, scope, books);
         CatalogSteps.Plan(incoming, books);
         books.MarkPresence(incoming, settings, scope);
-        AbandonRules.FindAbsentPeople(incoming, books);
+        // Matching (R1–R3) decides presence before absence is computed: a person matched in this run is present,
+        // so an id change (R2) or an email change (R3) never abandons anyone.
         PeopleSteps.Plan(incoming, settings, scope, books);
+        AbandonRules.FindAbsentPeople(incoming, books);
+        PeopleSteps.PlanGuardianLinks(incoming, books);
         progress?.Report(incoming.People.Count);
         ClassRules.Plan(incoming, scope, books);
         progress?.Report(incoming.People.Count + incoming.Classes.Count + incoming.Enrollments.Count);
@@ -132,11 +135,21 @@ internal sealed class PlanBooks
     /// <summary>Source ids present in the snapshot, skipped or filtered ones included: they are not abandoned.</summary>
     public HashSet<string> PresentPeople { get; } = [];
     public HashSet<string> PresentClasses { get; } = [];
-    /// <summary>Existing people of this source that the snapshot abandons (R12–R15); decided before links are planned.</summary>
+    /// <summary>Why a present source id was not resolved to a record (R18 filtered, R6, R10, R3, R22 …): its record is kept by that rule.</summary>
+    public Dictionary<string, string> UnresolvedPeople { get; } = [];
+    public Dictionary<string, string> UnresolvedClasses { get; } = [];
+    /// <summary>People this snapshot speaks for: matched (R1–R3), created (R4), or named by a conflict that changes neither (R3).</summary>
+    public HashSet<Guid> SeenPeople { get; } = [];
+    /// <summary>Existing active people of this source that the snapshot abandons (R12–R15); decided after matching, before links are planned.</summary>
     public List<PersonRecord> AbsentPeople { get; } = [];
     /// <summary>School source ids that people name but nothing resolves, with how many people name each.</summary>
     public Dictionary<string, int> UnknownSchools { get; } = [];
     public HashSet<Guid> AbsentPeopleIds { get; } = [];
+    /// <summary>
+    /// People of this source who are not in a bulk snapshot: the absent ones above plus those archived by an earlier run.
+    /// Their links (enrollments, memberships, guardian links) are decided by the abandonment rules, not by R11 or R14 alone.
+    /// </summary>
+    public HashSet<Guid> GonePeople { get; } = [];
 
     /// <summary>Source ids present in the snapshot. Filtered ones count as present unless abandonFiltered (R18).</summary>
     public void MarkPresence(Snapshot incoming, SyncSettings settings, ScopeFilter scope)
@@ -144,15 +157,41 @@ internal sealed class PlanBooks
         PresentPeople.EnsureCapacity(incoming.People.Count);
         PersonIdBySource.EnsureCapacity(incoming.People.Count);
         foreach (var p in incoming.People)
-            if (!settings.AbandonFiltered || scope.PersonInScope(p)) PresentPeople.Add(p.SourceId);
+            if (scope.PersonInScope(p)) PresentPeople.Add(p.SourceId);
+            else if (!settings.AbandonFiltered) { PresentPeople.Add(p.SourceId); UnresolvedPeople.TryAdd(p.SourceId, "R18"); }
         foreach (var c in incoming.Classes)
-            if (!settings.AbandonFiltered || scope.ClassInScope(c)) PresentClasses.Add(c.SourceId);
+            if (scope.ClassInScope(c)) PresentClasses.Add(c.SourceId);
+            else if (!settings.AbandonFiltered) { PresentClasses.Add(c.SourceId); UnresolvedClasses.TryAdd(c.SourceId, "R18"); }
         // Rows the reader skipped with an issue are present: their records stay as they were.
         foreach (var skip in incoming.Skipped)
         {
-            if (skip.Kind == SnapshotKinds.People) PresentPeople.Add(skip.SourceId);
-            else if (skip.Kind == SnapshotKinds.Classes) PresentClasses.Add(skip.SourceId);
+            if (skip.Kind == SnapshotKinds.People && PresentPeople.Add(skip.SourceId)) UnresolvedPeople.TryAdd(skip.SourceId, "R22");
+            else if (skip.Kind == SnapshotKinds.Classes && PresentClasses.Add(skip.SourceId)) UnresolvedClasses.TryAdd(skip.SourceId, "R22");
         }
+    }
+
+    /// <summary>Present records that were not resolved (skipped or filtered), by record id, with the rule that keeps them as they were.</summary>
+    public static Dictionary<Guid, string> KeptUnresolved(Dictionary<string, string> unresolved, Dictionary<string, Guid> resolved, Dictionary<string, Guid> byLink)
+    {
+        var kept = new Dictionary<Guid, string>();
+        foreach (var (sourceId, rule) in unresolved)
+            if (!resolved.ContainsKey(sourceId) && byLink.TryGetValue(sourceId, out var id)) kept.TryAdd(id, rule);
+        return kept;
+    }
+
+    private readonly List<(LinkTable Table, string Entity, int Row, string Rule)> _keptLinks = [];
+
+    /// <summary>
+    /// An absent link a rule keeps as it is (R14: none is silently left as it was). Counted unchanged with its rule when the plan
+    /// is flushed, unless another rule ended it meanwhile (e.g. its class was archived).
+    /// </summary>
+    public void Keep(LinkTable table, string entity, int row, string rule) => _keptLinks.Add((table, entity, row, rule));
+
+    /// <summary>An absent person a rule keeps as it is (R13 staff and R12 removed students stay active, R15 soft guardians).</summary>
+    public void Keep(PersonRecord person, string rule)
+    {
+        Plan.Kept.Add(new(Entities.Person, person.Id, rule));
+        Plan.Count(Entities.Person, ChangeActions.Unchanged);
     }
 
     // Records the plan writes, in the order first touched; true = created by this plan (inserted, not upserted).
@@ -161,15 +200,6 @@ internal sealed class PlanBooks
     private readonly Dictionary<Guid, bool> _touchedClasses = [];
     private readonly Dictionary<Guid, bool> _touchedSessions = [];
     private readonly Dictionary<Guid, bool> _touchedCourses = [];
-
-    /// <summary>Records present in the snapshot but skipped or filtered: they stay as they were.</summary>
-    public static HashSet<Guid> PresentButUnresolved(HashSet<string> present, Dictionary<string, Guid> resolved, Dictionary<string, Guid> byLink)
-    {
-        var kept = new HashSet<Guid>();
-        foreach (var s in present)
-            if (!resolved.ContainsKey(s) && byLink.TryGetValue(s, out var id)) kept.Add(id);
-        return kept;
-    }
 
     public void Put(PersonRecord p) { People[p.Id] = p; _touchedPeople.TryAdd(p.Id, false); }
     public void Put(SchoolRecord s) { Schools[s.Id] = s; _touchedSchools.TryAdd(s.Id, false); }
@@ -186,6 +216,16 @@ internal sealed class PlanBooks
 
     public void Flush()
     {
+        var keptRows = new HashSet<(LinkTable, int)>();
+        foreach (var (table, entity, row, rule) in _keptLinks)
+            if (!table.Ended(row) && keptRows.Add((table, row)))
+            {
+                Plan.Kept.Add(new(entity, table.Id(row), rule));
+                Plan.Count(entity, ChangeActions.Unchanged);
+            }
+        foreach (var group in Plan.Kept.GroupBy(k => (k.Entity, k.Rule)))
+            Plan.Issues.Add(new(Severities.Warning, group.Key.Rule, group.Key.Entity, null,
+                $"{group.Count()} {group.Key.Entity} record(s) absent from the source were kept as they were under {group.Key.Rule}."));
         Collect(Plan.People, _touchedPeople, People);
         Collect(Plan.Schools, _touchedSchools, Schools);
         Collect(Plan.Classes, _touchedClasses, Classes);
