@@ -42,7 +42,7 @@ internal static class AbandonRules
             if (families.TryGetValue(id, out var guardians))
                 AbandonFamilyStudent(books, person, absentNow, settings.FamilyAbandonment);
             else if (familyGuardians.Contains(id))
-                AbandonFamilyGuardian(books, person, absentNow, settings.FamilyAbandonment);
+                AbandonFamilyGuardian(books, person, absentNow, settings.FamilyAbandonment, families);
             else if (person.Roles.Contains(Roles.Student))
                 AbandonStudent(books, person, absentNow, settings.AbandonedStudents);
             else
@@ -81,10 +81,10 @@ internal static class AbandonRules
         else
         {
             changed = Archive(books, student, "R12");
-            changed |= EndAll(books, books.Enrollments, Entities.Enrollment, student.Id, "R14") > 0;
+            EndAll(books, books.Enrollments, Entities.Enrollment, student.Id, "R14");
             KeepAll(books, books.Memberships, Entities.Membership, student.Id, "R12");
         }
-        changed |= EndGuardianLinks(books, student.Id);
+        EndGuardianLinks(books, student.Id);
         if (!changed && absentNow) books.Keep(student, "R12");
     }
 
@@ -106,19 +106,27 @@ internal static class AbandonRules
         if (!changed && absentNow) books.Keep(student, "R15");
     }
 
-    /// <summary>R15 for a guardian of an abandoned family: soft — loses school access; extreme — leaves school and classes. Links remain.</summary>
-    private static void AbandonFamilyGuardian(PlanBooks books, PersonRecord guardian, bool absentNow, string policy)
+    /// <summary>
+    /// R15 for a guardian of an abandoned family: soft — loses school access; extreme — leaves school and classes. Its links to
+    /// the family remain; a link to a student still in the source is no longer sent and ends (R11).
+    /// </summary>
+    private static void AbandonFamilyGuardian(PlanBooks books, PersonRecord guardian, bool absentNow, string policy, Dictionary<Guid, List<Guid>> families)
     {
         var changed = policy == FamilyAbandonmentPolicy.Extreme
             ? RemoveFromSchoolsAndClasses(books, guardian, "R15")
-            : EndAll(books, books.Memberships, Entities.Membership, guardian.Id, "R15") > 0;
+            : RemoveFromSchools(books, guardian, "R15");
+        var links = books.GuardianLinks;
+        foreach (var link in links.OfPerson(guardian.Id))
+            if (links.IsSynced(link) && !links.Ended(link) && !families.ContainsKey(links.TargetId(link)))
+                books.End(links, Entities.GuardianLink, link, "R11");
         if (!changed && absentNow) books.Keep(guardian, "R15");
     }
 
     /// <summary>R13 (staff, and a guardian who left on its own): leaves its schools and classes, stays active; its guardian links end (R11).</summary>
     private static void Leave(PlanBooks books, PersonRecord person, bool absentNow, string rule)
     {
-        var changed = RemoveFromSchoolsAndClasses(books, person, rule) | EndGuardianLinks(books, person.Id);
+        var changed = RemoveFromSchoolsAndClasses(books, person, rule);
+        EndGuardianLinks(books, person.Id);
         if (!changed && absentNow) books.Keep(person, rule);
     }
 
@@ -153,14 +161,21 @@ internal static class AbandonRules
         return ended > 0;
     }
 
+    /// <summary>R15 soft for a guardian: its school memberships end (it loses school access); the person is recorded as removed.</summary>
+    private static bool RemoveFromSchools(PlanBooks books, PersonRecord person, string rule)
+    {
+        if (EndAll(books, books.Memberships, Entities.Membership, person.Id, rule) == 0) return false;
+        books.Plan.Record(new(Entities.Person, person.Id, person.Links.Get(books.LinkKind), ChangeActions.Removed, null, null, null, rule));
+        return true;
+    }
+
     /// <summary>R11: the synced guardian links of a person who left, as guardian or as student, are no longer in the source.</summary>
-    private static bool EndGuardianLinks(PlanBooks books, Guid personId)
+    private static void EndGuardianLinks(PlanBooks books, Guid personId)
     {
         var links = books.GuardianLinks;
-        var ended = EndAll(books, links, Entities.GuardianLink, personId, "R11");
+        EndAll(books, links, Entities.GuardianLink, personId, "R11");
         foreach (var link in links.OfTarget(personId))
-            if (links.IsSynced(link) && !links.Ended(link)) { books.End(links, Entities.GuardianLink, link, "R11"); ended++; }
-        return ended > 0;
+            if (links.IsSynced(link) && !links.Ended(link)) books.End(links, Entities.GuardianLink, link, "R11");
     }
 
     private static int EndAll(PlanBooks books, LinkTable table, string entity, Guid personId, string rule)

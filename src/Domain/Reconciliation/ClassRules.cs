@@ -42,7 +42,12 @@ internal static class ClassRules
             }
             books.ClassIdBySource[source.SourceId] = id;
         }
-        foreach (var (link, id) in byLink) books.ClassIdBySource.TryAdd(link, id);
+        // Classes the snapshot did not send resolve by link when the feed is a delta (they did not change), never when this run
+        // abandons them: an enrollment opened in a class that is then archived would be opened again by every run (R23).
+        var bulk = incoming.ModeOf(SnapshotKinds.Classes) == FeedMode.Bulk;
+        HashSet<string> deleted = bulk ? [] : incoming.Deletions.Where(d => d.Kind == SnapshotKinds.Classes).Select(d => d.SourceId).ToHashSet();
+        foreach (var (link, id) in byLink)
+            if (bulk ? books.PresentClasses.Contains(link) : !deleted.Contains(link)) books.ClassIdBySource.TryAdd(link, id);
         PlanEnrollments(incoming, books);
     }
 
@@ -81,7 +86,9 @@ internal static class ClassRules
         foreach (var change in changes)
             books.Plan.Changes.Add(new(Entities.Class, c.Id, source.SourceId,
                 change.Rule == "R16" ? ChangeActions.Restored : ChangeActions.Updated, change.Field, change.Before, change.After, change.Rule));
-        books.Plan.Count(Entities.Class, changes.Any(ch => ch.Rule == "R16") ? ChangeActions.Restored : ChangeActions.Updated);
+        // Counted once per action the change list names for the class (SPEC §5: counts match the changes).
+        if (changes.Any(ch => ch.Rule == "R16")) books.Plan.Count(Entities.Class, ChangeActions.Restored);
+        if (changes.Any(ch => ch.Rule != "R16")) books.Plan.Count(Entities.Class, ChangeActions.Updated);
     }
 
     private static void PlanEnrollments(Snapshot incoming, PlanBooks books)
@@ -92,8 +99,7 @@ internal static class ClassRules
         for (var i = 0; i < enrollments.Count; i++)
         {
             var (classSourceId, personSourceId, role) = enrollments.Keys(i);
-            if (!books.ClassIdBySource.TryGetValue(classSourceId, out var classId)
-                || !books.PersonIdBySource.TryGetValue(personSourceId, out var personId))
+            if (!books.ClassIdBySource.TryGetValue(classSourceId, out var classId) || Person(incoming, books, personSourceId) is not { } personId)
             {
                 // Out-of-scope classes and skipped people are reported where they were decided, not again here.
                 if (!books.PresentClasses.Contains(classSourceId) || !books.PresentPeople.Contains(personSourceId))
@@ -131,6 +137,16 @@ internal static class ClassRules
                 books.End(table, Entities.Enrollment, row, "R14");
         }
     }
+
+    /// <summary>
+    /// The person an enrollment names: one this snapshot resolved, or, when people came as a delta, one it did not send
+    /// because it did not change (not one it deleted).
+    /// </summary>
+    private static Guid? Person(Snapshot incoming, PlanBooks books, string sourceId) =>
+        books.PersonIdBySource.TryGetValue(sourceId, out var id) ? id
+        : incoming.ModeOf(SnapshotKinds.People) != FeedMode.Bulk && !books.PresentPeople.Contains(sourceId)
+            && books.PersonByLink.TryGetValue(sourceId, out id) && !books.GonePeople.Contains(id) ? id
+        : null;
 
     private static Guid? Resolve(Dictionary<string, Guid> ids, string? sourceId) =>
         sourceId is not null && ids.TryGetValue(sourceId, out var id) ? id : null;

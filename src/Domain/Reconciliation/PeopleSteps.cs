@@ -25,6 +25,7 @@ internal static class PeopleSteps
             return guardianSms;
         }
 
+        var claimedByEmail = EmailClaims(incoming, scope, books);
         foreach (var person in incoming.People)
         {
             if (!scope.PersonInScope(person)) continue;
@@ -51,6 +52,9 @@ internal static class PeopleSteps
 
             var byEmail = email is null ? (Guid?)null : books.PersonByEmail.TryGetValue(email, out var e) ? e : null;
             var byLink = books.PersonByLink.TryGetValue(person.SourceId, out var l) ? l : (Guid?)null;
+            // R1 before R3: a person another row of this snapshot matches by email is that row's, and its old source id
+            // moves with it (R2); matching it here too would give one person two rows, decided by their order in the file.
+            if (byLink is { } holder && claimedByEmail.TryGetValue(holder, out var claimant) && claimant != person.SourceId) byLink = null;
             var match = PeopleRules.Match(byEmail, byLink);
 
             // R10: a guardian without email needs an SMS number no other guardian uses.
@@ -78,6 +82,7 @@ internal static class PeopleSteps
                     continue;
                 case MatchKind.New:
                     var created = PeopleRules.Create(books.NewId(), person, email, books.LinkKind);
+                    TakeLink(books, person.SourceId, created.Id);
                     books.PutNew(created);
                     plan.Record(new(Entities.Person, created.Id, person.SourceId, ChangeActions.Created, null, null, null, "R4"));
                     id = created.Id;
@@ -98,6 +103,41 @@ internal static class PeopleSteps
                 $"School {school} is named by {people} people but is neither in the source nor mapped; those memberships were not created."));
     }
 
+    /// <summary>
+    /// Existing people by the source id of the first valid row whose email matches them (R1), before any row is planned. A row
+    /// whose own source id belongs to yet another person (an R3 conflict, unless that person is claimed in turn) claims nobody.
+    /// </summary>
+    private static Dictionary<Guid, string> EmailClaims(Snapshot incoming, ScopeFilter scope, PlanBooks books)
+    {
+        var claims = new Dictionary<Guid, string>();
+        foreach (var person in incoming.People)
+            if (scope.PersonInScope(person) && EmailNormalizer.Normalize(person.Email) is { } email && EmailNormalizer.IsValid(email)
+                && books.PersonByEmail.TryGetValue(email, out var id))
+                claims.TryAdd(id, person.SourceId);
+        var valid = new Dictionary<Guid, string>(claims.Count);
+        foreach (var (id, sourceId) in claims)
+            if (!books.PersonByLink.TryGetValue(sourceId, out var holder) || holder == id
+                || claims.TryGetValue(holder, out var other) && other != sourceId)
+                valid[id] = sourceId;
+        return valid;
+    }
+
+    /// <summary>R2: a source id moves with the person that now carries it; whoever held it before loses it (one holder per district).</summary>
+    private static void TakeLink(PlanBooks books, string link, Guid id)
+    {
+        if (books.PersonByLink.TryGetValue(link, out var holder) && holder != id)
+        {
+            var previous = books.People[holder];
+            if (previous.Links.Get(books.LinkKind) == link)
+            {
+                books.Put(previous with { Links = previous.Links.With(books.LinkKind, null) });
+                books.Plan.Changes.Add(new(Entities.Person, holder, link, ChangeActions.Updated, $"sourceIds.{books.LinkKind}", link, null, "R2"));
+                if (books.UpdatedPeople.Add(holder)) books.Plan.Count(Entities.Person, ChangeActions.Updated);
+            }
+        }
+        books.PersonByLink[link] = id;
+    }
+
     private static void Update(PlanBooks books, SourcePerson person, string? email, MatchKind match, SyncSettings settings, Guid id)
     {
         var existing = books.People[id];
@@ -107,20 +147,18 @@ internal static class PeopleSteps
             books.Plan.Count(Entities.Person, ChangeActions.Unchanged);
             return;
         }
-        // R2: a source id moves with the person; whoever held it before loses it.
         var newLink = updated.Links.Get(books.LinkKind)!;
-        if (books.PersonByLink.TryGetValue(newLink, out var holder) && holder != id)
-        {
-            var previous = books.People[holder];
-            books.Put(previous with { Links = previous.Links.With(books.LinkKind, null) });
-            books.Plan.Record(new(Entities.Person, holder, newLink, ChangeActions.Updated, $"sourceIds.{books.LinkKind}", newLink, null, "R2"));
-        }
+        TakeLink(books, newLink, id);
         if (existing.Links.Get(books.LinkKind) is { } oldLink && oldLink != newLink)
         {
-            books.PersonByLink.Remove(oldLink);
+            if (books.PersonByLink.TryGetValue(oldLink, out var linkHolder) && linkHolder == id) books.PersonByLink.Remove(oldLink);
             books.Plan.Issues.Add(new(Severities.Warning, "R2", Entities.Person, person.SourceId,
                 $"Source id changed from {oldLink} to {newLink}; the person was matched by email.", person.At.File, person.At.Row));
         }
+        // R3: the old email is free once the person has a new one; left in the index, a later row would match this person again.
+        if (existing.NormalizedEmail is { } oldEmail && oldEmail != updated.NormalizedEmail
+            && books.PersonByEmail.TryGetValue(oldEmail, out var emailHolder) && emailHolder == id)
+            books.PersonByEmail.Remove(oldEmail);
         if (changes.Any(c => c.Rule == "R3"))
             books.Plan.Issues.Add(new(Severities.Warning, "R3", Entities.Person, person.SourceId,
                 "Email changed in the source; the person was matched by source id and its email updated.", person.At.File, person.At.Row));
@@ -131,7 +169,9 @@ internal static class PeopleSteps
             var action = c.Rule == "R16" ? ChangeActions.Restored : ChangeActions.Updated;
             books.Plan.Changes.Add(new(Entities.Person, id, person.SourceId, action, c.Field, c.Before, c.After, c.Rule));
         }
-        books.Plan.Count(Entities.Person, restored ? ChangeActions.Restored : ChangeActions.Updated);
+        // Counted once per action the change list names for the person (SPEC §5: counts match the changes).
+        if (restored) books.Plan.Count(Entities.Person, ChangeActions.Restored);
+        if (changes.Any(c => c.Rule != "R16") && books.UpdatedPeople.Add(id)) books.Plan.Count(Entities.Person, ChangeActions.Updated);
     }
 
     /// <summary>R17: a student belongs to its primary school only; staff to every school listed. Memberships that left are ended (R7 "school").</summary>

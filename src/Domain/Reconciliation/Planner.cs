@@ -150,6 +150,8 @@ internal sealed class PlanBooks
     /// Their links (enrollments, memberships, guardian links) are decided by the abandonment rules, not by R11 or R14 alone.
     /// </summary>
     public HashSet<Guid> GonePeople { get; } = [];
+    /// <summary>People counted updated, so a person whose source id another takes (R2) and who is then updated is counted once.</summary>
+    public HashSet<Guid> UpdatedPeople { get; } = [];
 
     /// <summary>Source ids present in the snapshot. Filtered ones count as present unless abandonFiltered (R18).</summary>
     public void MarkPresence(Snapshot incoming, SyncSettings settings, ScopeFilter scope)
