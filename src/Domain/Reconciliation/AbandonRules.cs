@@ -19,14 +19,11 @@ internal static class AbandonRules
         // A lone students.csv replaces students only; staff it never mentions are not absent.
         bool Speaks(PersonRecord p) => p.Origin == Origins.Synced && !books.SeenPeople.Contains(p.Id)
             && (incoming.BulkPeopleRoles is null || p.Roles.Any(incoming.BulkPeopleRoles.Contains));
-        books.AbsentPeople.AddRange(Absent(incoming, SnapshotKinds.People, books.PresentPeople,
-            books.People.Values.Where(p => p.Status == RecordStatus.Active && Speaks(p)), p => p.Links.Get(books.LinkKind)));
+        // Gone: absent now, whether active (abandoned by this run) or archived by an earlier one (its links are still decided).
+        var gone = Absent(incoming, SnapshotKinds.People, books.PresentPeople, books.People.Values.Where(Speaks), p => p.Links.Get(books.LinkKind));
+        books.AbsentPeople.AddRange(gone.Where(p => p.Status == RecordStatus.Active));
         books.AbsentPeopleIds.UnionWith(books.AbsentPeople.Select(p => p.Id));
-        books.GonePeople.UnionWith(books.AbsentPeopleIds);
-        if (incoming.ModeOf(SnapshotKinds.People) == FeedMode.Bulk)
-            foreach (var p in books.People.Values)
-                if (p.Status == RecordStatus.Archived && Speaks(p) && p.Links.Get(books.LinkKind) is { } link && !books.PresentPeople.Contains(link))
-                    books.GonePeople.Add(p.Id);
+        books.GonePeople.UnionWith(gone.Select(p => p.Id));
     }
 
     public static void Plan(Snapshot incoming, SyncSettings settings, PlanBooks books)

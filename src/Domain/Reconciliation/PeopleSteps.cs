@@ -26,9 +26,15 @@ internal static class PeopleSteps
         }
 
         var claimedByEmail = EmailClaims(incoming, scope, books);
-        foreach (var person in incoming.People)
+        // An R3 conflict is judged again after the other rows: one of them may move the email or the source id away (R3, R2),
+        // and the same snapshot must then give the same result on its first run as on its second (R23).
+        var conflicts = new List<SourcePerson>();
+        foreach (var person in incoming.People) PlanPerson(person, deferConflict: true);
+        foreach (var person in conflicts) PlanPerson(person, deferConflict: false);
+
+        void PlanPerson(SourcePerson person, bool deferConflict)
         {
-            if (!scope.PersonInScope(person)) continue;
+            if (!scope.PersonInScope(person)) return;
 
             var email = EmailNormalizer.Normalize(person.Email);
             var guardianOnly = OnlyGuardian(person.Roles);
@@ -40,14 +46,14 @@ internal static class PeopleSteps
                     Skip(books, person, "R6", Severities.Error, string.IsNullOrWhiteSpace(person.Email)
                         ? "Person has no email address; it was skipped."
                         : "Person's email address is not valid; it was skipped.");
-                    continue;
+                    return;
                 }
             }
-            if (email is not null && !firstByEmail.TryAdd(email, person.SourceId))
+            if (email is not null && !firstByEmail.TryAdd(email, person.SourceId) && firstByEmail[email] != person.SourceId)
             {
                 Skip(books, person, "R6", Severities.Error,
                     $"Email is also used by source id {firstByEmail[email]}; the first was used and {person.SourceId} was skipped.");
-                continue;
+                return;
             }
 
             var byEmail = email is null ? (Guid?)null : books.PersonByEmail.TryGetValue(email, out var e) ? e : null;
@@ -66,20 +72,23 @@ internal static class PeopleSteps
                     Skip(books, person, "R10", Severities.Warning, sms is null
                         ? "Guardian has neither an email nor an SMS number; it will be added once it has one."
                         : "Guardian has no email and its SMS number is used by another guardian; it was skipped.");
-                    continue;
+                    return;
                 }
             }
 
             Guid id;
             switch (match)
             {
+                case MatchKind.Conflict when deferConflict:
+                    conflicts.Add(person);
+                    return;
                 case MatchKind.Conflict:
                     // Neither record changes, and neither is absent: the row speaks for both.
                     books.SeenPeople.Add(byEmail!.Value);
                     books.SeenPeople.Add(byLink!.Value);
                     Skip(books, person, "R3", Severities.Error,
                         "The email belongs to another person than the one holding this source id; neither was changed.");
-                    continue;
+                    return;
                 case MatchKind.New:
                     var created = PeopleRules.Create(books.NewId(), person, email, books.LinkKind);
                     TakeLink(books, person.SourceId, created.Id);
