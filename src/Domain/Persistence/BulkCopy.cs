@@ -84,14 +84,31 @@ internal static class BulkCopy
     /// Writes rows into <paramref name="table"/> by primary key id: new ids are inserted, known ids get
     /// every column except <paramref name="insertOnly"/>. One COPY into a staging table and one statement.
     /// </summary>
+    /// <param name="movable">
+    /// Uniquely indexed columns whose values may move from one row to another in one write (a person's email or source id,
+    /// R2, R3). The index is checked row by row, so rows whose value changes give it up first; then
+    /// <paramref name="beforeMerge"/> runs (inserting new rows that may take a released value) and the rows get their final values.
+    /// </param>
     public static async Task UpsertAsync<T>(
         NpgsqlConnection connection, string table, IReadOnlyList<CopyColumn<T>> columns, IReadOnlyCollection<T> rows,
-        IReadOnlySet<string> insertOnly, ApplyProgress? progress, CancellationToken ct)
+        IReadOnlySet<string> insertOnly, ApplyProgress? progress, CancellationToken ct,
+        IReadOnlyList<string>? movable = null, Func<Task>? beforeMerge = null)
     {
-        if (rows.Count == 0) return;
+        if (rows.Count == 0)
+        {
+            if (beforeMerge is not null) await beforeMerge();
+            return;
+        }
         var staging = $"staging_{table}";
         await ExecuteAsync(connection, $"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table}) ON COMMIT DROP; TRUNCATE {staging}", ct);
         await CopyAsync(connection, staging, columns, rows, progress, ct);
+        if (movable is { Count: > 0 })
+        {
+            var release = string.Join(", ", movable.Select(c => $"{c} = CASE WHEN t.{c} IS DISTINCT FROM s.{c} THEN NULL ELSE t.{c} END"));
+            var changed = string.Join(" OR ", movable.Select(c => $"t.{c} IS DISTINCT FROM s.{c}"));
+            await ExecuteAsync(connection, $"UPDATE {table} t SET {release} FROM {staging} s WHERE t.id = s.id AND ({changed})", ct);
+        }
+        if (beforeMerge is not null) await beforeMerge();
         var names = string.Join(", ", columns.Select(c => c.Name));
         var updates = string.Join(", ", columns.Where(c => c.Name != "id" && !insertOnly.Contains(c.Name)).Select(c => $"{c.Name} = EXCLUDED.{c.Name}"));
         await ExecuteAsync(connection,

@@ -60,7 +60,7 @@ public static class PlanApplier
             CopyColumn<PersonRecord>.Text("room", p => p.Room), CopyColumn<PersonRecord>.Text("status", p => p.Status),
             CopyColumn<PersonRecord>.Text("origin", p => p.Origin), CopyColumn<PersonRecord>.Text("account_state", p => p.AccountState),
             .. Linked<PersonRecord>(p => p.Links), .. Stamped<PersonRecord>(),
-        ], plan.People, progress, ct);
+        ], plan.People, progress, ct, movable: ["normalized_email", "one_roster_id", "clever_id", "class_link_id"]);
 
         await WriteAsync(connection, "classes", [
             CopyColumn<ClassRecord>.Uuid("id", c => c.Id), CopyColumn<ClassRecord>.Uuid("school_id", c => c.SchoolId),
@@ -107,12 +107,19 @@ public static class PlanApplier
         ], issues, progress, ct);
     }
 
-    /// <summary>Created records go straight into the table; the others are upserted by id.</summary>
+    /// <summary>
+    /// Created records go straight into the table; the others are upserted by id. With <paramref name="movable"/> (people: an
+    /// email or source id may pass from one person to another in one run, R2 and R3), existing rows release those values first.
+    /// </summary>
     private static async Task WriteAsync<T>(
-        NpgsqlConnection connection, string table, CopyColumn<T>[] columns, PlanRecords<T> records, ApplyProgress? progress, CancellationToken ct)
+        NpgsqlConnection connection, string table, CopyColumn<T>[] columns, PlanRecords<T> records, ApplyProgress? progress, CancellationToken ct,
+        IReadOnlyList<string>? movable = null)
     {
-        if (records.Created.Count > 0) await BulkCopy.CopyAsync(connection, table, columns, records.Created, progress, ct);
-        await BulkCopy.UpsertAsync(connection, table, columns, records.Existing, Immutable, progress, ct);
+        async Task InsertCreated()
+        {
+            if (records.Created.Count > 0) await BulkCopy.CopyAsync(connection, table, columns, records.Created, progress, ct);
+        }
+        await BulkCopy.UpsertAsync(connection, table, columns, records.Existing, Immutable, progress, ct, movable, InsertCreated);
     }
 
     private static async Task WriteLinksAsync(

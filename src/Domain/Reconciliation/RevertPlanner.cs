@@ -21,6 +21,9 @@ public static class RevertPlanner
             [Entities.GuardianLink] = current.GuardianLinks.ToDictionary(l => l.Id),
         };
         var emails = current.People.Where(p => p.NormalizedEmail is not null).ToDictionary(p => p.NormalizedEmail!, p => p.Id);
+        // Source ids are unique per kind like emails: one given back while another person holds it is left alone.
+        var sourceIds = current.People.SelectMany(p => new[] { LinkKinds.OneRoster, LinkKinds.Clever, LinkKinds.ClassLink }
+            .Where(k => p.Links.Get(k) is not null).Select(k => (Key: (k, p.Links.Get(k)!), p.Id))).ToDictionary(x => x.Key, x => x.Id);
         var plan = new Plan();
         var touchedPeople = new HashSet<Guid>();
         var touchedClasses = new HashSet<Guid>();
@@ -38,7 +41,7 @@ public static class RevertPlanner
             switch (c.Entity)
             {
                 case Entities.Person when people.TryGetValue(id, out var p):
-                    var reverted = RevertPerson(c, p, emails);
+                    var reverted = RevertPerson(c, p, emails, sourceIds);
                     if (reverted is null) { if (c.Action is ChangeActions.Updated or ChangeActions.Restored or ChangeActions.Archived) Conflict(c); continue; }
                     people[id] = reverted;
                     touchedPeople.Add(id);
@@ -89,7 +92,7 @@ public static class RevertPlanner
         _ => ChangeActions.Updated,
     };
 
-    private static PersonRecord? RevertPerson(Change c, PersonRecord p, Dictionary<string, Guid> emails)
+    private static PersonRecord? RevertPerson(Change c, PersonRecord p, Dictionary<string, Guid> emails, Dictionary<(string, string), Guid> sourceIds)
     {
         switch (c.Action)
         {
@@ -106,6 +109,12 @@ public static class RevertPlanner
                     if (p.NormalizedEmail is not null) emails.Remove(p.NormalizedEmail);
                     if (normalized is not null) emails[normalized] = p.Id;
                     return p with { Email = c.Before, NormalizedEmail = normalized };
+                }
+                if (c.Field.StartsWith("sourceIds.", StringComparison.Ordinal) && c.Field["sourceIds.".Length..] is var kind && kind != LinkKinds.Sis)
+                {
+                    if (c.Before is not null && sourceIds.TryGetValue((kind, c.Before), out var linkHolder) && linkHolder != p.Id) return null;
+                    if (c.After is not null) sourceIds.Remove((kind, c.After));
+                    if (c.Before is not null) sourceIds[(kind, c.Before)] = p.Id;
                 }
                 return Set(p, c.Field, c.Before);
             default:

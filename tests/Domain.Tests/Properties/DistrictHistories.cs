@@ -232,11 +232,31 @@ internal static class HistoryRunner
     /// <param name="check">Called with each planned step and the history's id source (for planning again).</param>
     public static void Run(DistrictHistory history, Action<PlannedStep, Func<Guid>> check)
     {
+        var newId = Ids();
+        var state = RosterState.Empty;
+        var i = 0;
+        foreach (var (step, snapshot, settings) in Snapshots(history))
+        {
+            state = WithAccountState(state, SignedIn(state, step.SignIns));
+            var plan = Planner.Plan(snapshot, state, settings, newId);
+            var after = Rules.B.After(state, plan);
+            Check(i++, new PlannedStep(snapshot, settings, state, plan, after), s => check(s, newId));
+            state = after;
+        }
+    }
+
+    /// <summary>New record ids from a counter, so a history plans the same every time; <paramref name="history"/> keeps histories sharing a database apart.</summary>
+    public static Func<Guid> Ids(int history = 0)
+    {
         var ids = 0;
-        Guid NewId() => Guid.ParseExact((++ids).ToString("x32", System.Globalization.CultureInfo.InvariantCulture), "N");
+        return () => Guid.ParseExact($"{history:x8}{++ids:x24}", "N");
+    }
+
+    /// <summary>The world after each step's changes, as the snapshot the step delivers and the settings it runs with.</summary>
+    public static IEnumerable<(HistoryStep Step, Snapshot Snapshot, SyncSettings Settings)> Snapshots(DistrictHistory history)
+    {
         var world = World.Start(history);
         var previous = new World();
-        var state = RosterState.Empty;
         for (var i = 0; i < history.Steps.Length; i++)
         {
             var step = history.Steps[i] with { Delta = i > 0 && history.Steps[i].Delta };
@@ -245,22 +265,37 @@ internal static class HistoryRunner
                 previous = world.Clone();
                 foreach (var op in step.Ops) world.Apply(op);
             }
-            state = SignIn(state, step.SignIns);
-            var snapshot = world.ToSnapshot(previous, step);
-            var settings = DistrictHistories.Settings(step.SettingBits);
-            var plan = Planner.Plan(snapshot, state, settings, NewId);
-            var after = Rules.B.After(state, plan);
-            try
-            {
-                check(new PlannedStep(snapshot, settings, state, plan, after), NewId);
-            }
-            catch (Exception e) when (e is not StepFailed)
-            {
-                throw new StepFailed(i, Describe(snapshot, state, plan), e);
-            }
-            state = after;
+            yield return (step, world.ToSnapshot(previous, step), DistrictHistories.Settings(step.SettingBits));
         }
     }
+
+    /// <summary>Runs a step's checks; a failure reports what the step saw and did.</summary>
+    public static void Check(int index, PlannedStep s, Action<PlannedStep> check)
+    {
+        try
+        {
+            check(s);
+        }
+        catch (Exception e) when (e is not StepFailed)
+        {
+            throw new StepFailed(index, Describe(s.Snapshot, s.Before, s.Plan), e);
+        }
+    }
+
+    /// <summary>People a front end reports as signed in before a step (accountState active): R8 then protects their contact details.</summary>
+    public static HashSet<Guid> SignedIn(RosterState state, int[] picks)
+    {
+        if (state.People.Count == 0) return [];
+        var people = state.People.OrderBy(p => p.Id).ToList();
+        return picks.Select(pick => people[pick % people.Count].Id).ToHashSet();
+    }
+
+    private static RosterState WithAccountState(RosterState state, HashSet<Guid> signedIn) => signedIn.Count == 0 ? state : new RosterState
+    {
+        People = state.People.Select(p => signedIn.Contains(p.Id) ? p with { AccountState = AccountStates.Active } : p).ToList(),
+        Schools = state.Schools, Classes = state.Classes, Sessions = state.Sessions, Courses = state.Courses,
+        Memberships = state.Memberships, Enrollments = state.Enrollments, GuardianLinks = state.GuardianLinks,
+    };
 
     /// <summary>What a failing step saw and did, for the shrunk history's report.</summary>
     private static string Describe(Snapshot snapshot, RosterState before, Plan plan) =>
@@ -272,17 +307,4 @@ internal static class HistoryRunner
 
     private sealed class StepFailed(int step, string description, Exception inner)
         : Exception($"step {step}: {inner.Message}\n{description}", inner);
-
-    /// <summary>A front end reports a sign-in (accountState active): R8 then protects the person's contact details.</summary>
-    private static RosterState SignIn(RosterState state, int[] picks)
-    {
-        if (picks.Length == 0 || state.People.Count == 0) return state;
-        var people = state.People.OrderBy(p => p.Id).ToList();
-        foreach (var pick in picks) people[pick % people.Count] = people[pick % people.Count] with { AccountState = AccountStates.Active };
-        return new RosterState
-        {
-            People = people, Schools = state.Schools, Classes = state.Classes, Sessions = state.Sessions, Courses = state.Courses,
-            Memberships = state.Memberships, Enrollments = state.Enrollments, GuardianLinks = state.GuardianLinks,
-        };
-    }
 }
