@@ -32,15 +32,37 @@ public sealed class ApplyHistoryTests(ITestOutputHelper output) : IAsyncLifetime
             writeLine: output.WriteLine);
     }
 
-    private async Task RunAsync(DistrictHistory history)
+    [Fact]
+    public async Task R2_a_source_id_passing_from_one_person_to_another_in_one_run_is_applied()
+    {
+        // x holds p1 with p2's email (an earlier duplicate); now p2's row claims x by email and p1 is a new person.
+        var districtId = await NewDistrictAsync();
+        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        var first = Rules.B.Snap(Rules.B.Student("p1", "p2@x.org"));
+        await ApplyAsync(connection, districtId, Planner.Plan(first, RosterState.Empty, SyncSettings.Default));
+        var before = await RosterStateLoader.LoadAsync(connection, districtId, default);
+
+        var plan = Planner.Plan(Rules.B.Snap(Rules.B.Student("p1", "p1@x.org"), Rules.B.Student("p2", "p2@x.org")), before, SyncSettings.Default);
+        await ApplyAsync(connection, districtId, plan);
+
+        var after = await RosterStateLoader.LoadAsync(connection, districtId, default);
+        Assert.Equal(before.People[0].Id, Assert.Single(after.People, p => p.Links.OneRoster == "p2").Id);
+        Assert.Equal("p1@x.org", Assert.Single(after.People, p => p.Links.OneRoster == "p1").NormalizedEmail);
+    }
+
+    private async Task<Guid> NewDistrictAsync()
     {
         var districtId = Guid.NewGuid();
+        await using var db = _db.CreateDbContext();
+        db.Districts.Add(new District { Id = districtId, Name = "History", CreatedAt = DateTimeOffset.UtcNow });
+        await db.SaveChangesAsync();
+        return districtId;
+    }
+
+    private async Task RunAsync(DistrictHistory history)
+    {
+        var districtId = await NewDistrictAsync();
         var newId = HistoryRunner.Ids(Interlocked.Increment(ref _history));
-        await using (var db = _db.CreateDbContext())
-        {
-            db.Districts.Add(new District { Id = districtId, Name = "History", CreatedAt = DateTimeOffset.UtcNow });
-            await db.SaveChangesAsync();
-        }
         await using var connection = await _db.DataSource.OpenConnectionAsync();
         var i = 0;
         RosterState before = RosterState.Empty, after = RosterState.Empty;

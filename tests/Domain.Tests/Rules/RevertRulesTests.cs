@@ -59,6 +59,22 @@ public class RevertRulesTests
     }
 
     [Fact]
+    public void R24_a_revert_does_not_give_back_a_source_id_that_a_person_the_run_created_holds()
+    {
+        // The run gave source id p1 to a new person and moved x (which held it) to p2; x's p1 cannot come back while the
+        // archived new person still holds it (one holder per source id), so that change is left with a warning.
+        var before = RosterState.Empty.Sync(Snap(Student("p1", "p2@x.org")));
+        var plan = Planner.Plan(Snap(Student("p1", "p1@x.org"), Student("p2", "p2@x.org")), before, SyncSettings.Default);
+        var after = before.After(plan);
+
+        var revert = RevertPlanner.Plan(plan.Changes, after);
+        var reverted = after.After(revert);
+
+        Assert.All(reverted.People.Where(p => p.Links.OneRoster is not null).GroupBy(p => p.Links.OneRoster), g => Assert.Single(g));
+        Assert.Contains(revert.Issues, i => i is { Rule: "R24", Severity: Severities.Warning });
+    }
+
+    [Fact]
     public void R24_revert_puts_a_guardian_links_relationship_back_and_keeps_the_link_open()
     {
         RosterSync.Domain.Snapshots.Snapshot Family(string relationship) =>
