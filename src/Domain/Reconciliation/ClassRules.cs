@@ -20,6 +20,16 @@ internal static class ClassRules
         {
             if (!scope.ClassInScope(source)) continue;
             var schoolId = Resolve(books.SchoolIdBySource, source.SchoolSourceId);
+            if (schoolId is null)
+            {
+                // R27: no class without a school. It stays as it was (present, so nothing abandons it or its enrollments).
+                books.Plan.Issues.Add(new(Severities.Error, "R27", Entities.Class, source.SourceId, source.SchoolSourceId is null
+                        ? "Class names no school; it was skipped."
+                        : $"Class names school {source.SchoolSourceId}, which is neither in the source nor mapped (schoolMappings); it was skipped.",
+                    source.At.File, source.At.Row));
+                books.Plan.Count(Entities.Class, ChangeActions.Skipped);
+                continue;
+            }
             if (byLink.TryGetValue(source.SourceId, out var id) || manualBySis.TryGetValue(source.SourceId, out id))
                 Update(books, source, books.Classes[id]);
             else
@@ -99,7 +109,7 @@ internal static class ClassRules
                 if (!books.PresentClasses.Contains(classSourceId) || !books.PresentPeople.Contains(personSourceId))
                 {
                     var at = enrollments.At(i);
-                    books.Plan.Issues.Add(new(Severities.Warning, null, Entities.Enrollment, enrollments.SourceId(i),
+                    books.Plan.Issues.Add(new(Severities.Warning, "R27", Entities.Enrollment, enrollments.SourceId(i),
                         $"Enrollment names class {classSourceId} and person {personSourceId}, one of which is not in the source; skipped.",
                         at.File, at.Row));
                 }

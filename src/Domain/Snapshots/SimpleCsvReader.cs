@@ -92,6 +92,12 @@ public static class SimpleCsvReader
             }
 
             var at = new SourceLocation(fileName, row.Line);
+            if (reader.HasNul)
+            {
+                s.Issues.Add(ReaderIssues.Nul(Entities.GuardianLink, CsvHeader.Value(f, id), at));
+                continue;
+            }
+
             WarnExtra(s, h, f, at);
             var guardianEmail = CsvHeader.Value(f, email);
             var key = CsvHeader.Value(f, id) ?? guardianEmail?.ToLowerInvariant() ?? CsvHeader.Value(f, sms) ?? CsvHeader.Value(f, phone);
@@ -99,7 +105,7 @@ public static class SimpleCsvReader
             var student = CsvHeader.Value(f, studentId) ?? studentMail;
             if (student is null)
             {
-                Issue(s, Severities.Error, null, Entities.GuardianLink, key, at, "The row names no student (SIS id or email); skipped");
+                Issue(s, Severities.Error, ReaderIssues.References, Entities.GuardianLink, key, at, "The row names no student (SIS id or email); skipped");
                 continue;
             }
 
@@ -129,8 +135,10 @@ public static class SimpleCsvReader
             }
         }
 
+        ReaderIssues.AddTextIssues(s.Issues, reader, fileName);
         s.Modes[SnapshotKinds.People] = FeedMode.Delta;
         s.Modes[SnapshotKinds.GuardianLinks] = FeedMode.Bulk;
+        s.GuardiansNeedStudents = true;
         counter.Finish();
         return s;
     }
@@ -163,7 +171,7 @@ public static class SimpleCsvReader
     {
         foreach (var duplicate in h.Duplicates)
         {
-            Issue(s, Severities.Warning, null, null, null, at, $"Column '{duplicate}' has the same name as an earlier column; the first is read");
+            Issue(s, Severities.Warning, ReaderIssues.Structure, null, null, at, $"Column '{duplicate}' has the same name as an earlier column; the first is read");
         }
     }
 
@@ -171,7 +179,7 @@ public static class SimpleCsvReader
     {
         if (h.HasExtraValues(fields))
         {
-            Issue(s, Severities.Warning, null, null, null, at, "The row has more values than the header has columns; the extra values are ignored");
+            Issue(s, Severities.Warning, ReaderIssues.Structure, null, null, at, "The row has more values than the header has columns; the extra values are ignored");
         }
     }
 
@@ -189,7 +197,8 @@ public static class SimpleCsvReader
             using var csv = new CsvRowReader(stream, leaveOpen: true) { FileName = file };
             if (!csv.TryRead(out var head))
             {
-                return;
+                // R28: an empty file would read as "nobody", and the People mode is bulk: everyone would be archived.
+                throw ReaderIssues.NoHeader(file, "SIS id", empty: true);
             }
 
             var h = new CsvHeader(head.Fields, name => Key(name, PeoplePrefixes));
@@ -203,7 +212,7 @@ public static class SimpleCsvReader
                 role = h.Find("role", "type", "position");
             if (sis < 0)
             {
-                throw new SourceReadException($"{file} has no SIS id column (e.g. 'SIS ID')") { File = file, Row = head.Line };
+                throw new SourceReadException($"{file} has no header row with a SIS id column (e.g. 'SIS ID'); add the header row") { File = file, Row = head.Line };
             }
 
             while (csv.TryRead(out var row))
@@ -216,17 +225,29 @@ public static class SimpleCsvReader
                 }
 
                 var at = new SourceLocation(file, row.Line);
+                if (csv.HasNul)
+                {
+                    var nulId = CsvHeader.Value(f, sis)?.Replace("\0", "", StringComparison.Ordinal);
+                    _s.Issues.Add(ReaderIssues.Nul(Entities.Person, nulId, at));
+                    if (!string.IsNullOrEmpty(nulId))
+                    {
+                        _s.Skipped.Add(new SourceSkip(SnapshotKinds.People, nulId, at));
+                    }
+
+                    continue;
+                }
+
                 WarnExtra(_s, h, f, at);
                 if (CsvHeader.Value(f, sis) is not { } id)
                 {
-                    Issue(_s, Severities.Error, null, Entities.Person, null, at, "The row has no SIS id; skipped");
+                    Issue(_s, Severities.Error, ReaderIssues.Partial, Entities.Person, null, at, "The row has no SIS id; skipped");
                     continue;
                 }
 
                 if (!_ids.TryAdd(id, at))
                 {
                     var firstAt = _ids[id];
-                    Issue(_s, Severities.Error, null, Entities.Person, id, at,
+                    Issue(_s, Severities.Error, ReaderIssues.Partial, Entities.Person, id, at,
                         $"SIS id '{id}' is on {firstAt.File} line {firstAt.Row} and {file} line {row.Line}; the first is read, this one skipped");
                     continue;
                 }
@@ -243,6 +264,8 @@ public static class SimpleCsvReader
                     students ? GraduationYear(CsvHeader.Value(f, year), id, at) : null,
                     CsvHeader.Value(f, sms), CsvHeader.Value(f, phone), id, school is null ? [] : [school], at));
             }
+
+            ReaderIssues.AddTextIssues(_s.Issues, csv, file);
         }
 
         public Snapshot Finish(bool students, bool staff)
@@ -272,7 +295,7 @@ public static class SimpleCsvReader
             };
             if (role is null or Roles.Student or Roles.Guardian)
             {
-                Issue(_s, Severities.Warning, null, Entities.Person, id, at, $"Role '{value}' is not a staff role; read as teacher");
+                Issue(_s, Severities.Warning, ReaderIssues.Partial, Entities.Person, id, at, $"Role '{value}' is not a staff role; read as teacher");
                 return Roles.Teacher;
             }
 
@@ -291,7 +314,7 @@ public static class SimpleCsvReader
                 return year;
             }
 
-            Issue(_s, Severities.Warning, null, Entities.Person, id, at, $"Graduation year '{value}' is not a four-digit year; left empty");
+            Issue(_s, Severities.Warning, ReaderIssues.Partial, Entities.Person, id, at, $"Graduation year '{value}' is not a four-digit year; left empty");
             return null;
         }
     }

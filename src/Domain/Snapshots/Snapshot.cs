@@ -43,6 +43,11 @@ public sealed class Snapshot
     /// students only, so it must not abandon staff.
     /// </summary>
     public HashSet<string>? BulkPeopleRoles { get; set; }
+    /// <summary>
+    /// True for a guardian file (R27): its guardians come only with their students, so a guardian none of whose
+    /// students exists is skipped rather than created without a link.
+    /// </summary>
+    public bool GuardiansNeedStudents { get; set; }
 
     public FeedMode ModeOf(string kind) => Modes.GetValueOrDefault(kind, FeedMode.Absent);
 }

@@ -88,7 +88,21 @@ public sealed class SftpReader(SftpFetcher fetcher, SftpProcessedFiles processed
         Snapshot snapshot;
         await using (content!)
         {
-            snapshot = await SnapshotReader.ReadUploadAsync(content!, file.Name, SnapshotReader.Roster, request.Progress, ct);
+            try
+            {
+                snapshot = await SnapshotReader.ReadUploadAsync(content!, file.Name, SnapshotReader.Roster, request.Progress, ct);
+            }
+            catch (SourceReadException e)
+            {
+                // The file stays pending (it was not taken), so every run would fail on it again until it is replaced.
+                throw new SourceReadException(
+                    $"The SFTP file '{file.Path}' could not be read: {e.Message.TrimEnd('.')}. Replace it on the server with a complete, valid export "
+                    + "(or move it out of the folder): until then every run reads it again.", e)
+                {
+                    File = e.File is null || e.File == file.Name ? file.Path : $"{file.Path}: {e.File}",
+                    Row = e.Row,
+                };
+            }
         }
 
         if (request.RunId is { } taker)
