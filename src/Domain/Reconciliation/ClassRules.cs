@@ -30,6 +30,8 @@ internal static class ClassRules
                 books.Plan.Count(Entities.Class, ChangeActions.Skipped);
                 continue;
             }
+            WarnUnknown(books, source, "course", source.CourseSourceId, books.CourseIdBySource);
+            foreach (var term in source.TermSourceIds) WarnUnknown(books, source, "term", term, books.SessionIdBySource);
             if (byLink.TryGetValue(source.SourceId, out var id) || manualBySis.TryGetValue(source.SourceId, out id))
                 Update(books, source, books.Classes[id]);
             else
@@ -136,6 +138,14 @@ internal static class ClassRules
                 && !IsArchived(books, table.PersonId(row))
                 && books.Classes.TryGetValue(table.TargetId(row), out var c) && c.Links.Get(books.LinkKind) is not null)
                 books.End(table, Entities.Enrollment, row, "R14");
+    }
+
+    /// <summary>R27: a class may name a course or term the source does not have; the class is kept without it.</summary>
+    private static void WarnUnknown(PlanBooks books, SourceClass source, string what, string? sourceId, Dictionary<string, Guid> known)
+    {
+        if (sourceId is null || known.ContainsKey(sourceId)) return;
+        books.Plan.Issues.Add(new(Severities.Warning, "R27", Entities.Class, source.SourceId,
+            $"Class names {what} {sourceId}, which is not in the source; the class is kept without it.", source.At.File, source.At.Row));
     }
 
     private static bool IsArchived(PlanBooks books, Guid personId) =>

@@ -92,6 +92,25 @@ public sealed class CsvRowReader : IDisposable
         return true;
     }
 
+    /// <summary>True when a field of the current record is longer than <paramref name="length"/> characters.</summary>
+    public bool HasValueLongerThan(int length)
+    {
+        if (_recordLength <= length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < _count; i++)
+        {
+            if (Field(i).Length > length)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>True when the current record has non-blank values at or beyond position <paramref name="width"/>.</summary>
     public bool HasValuesFrom(int width)
     {

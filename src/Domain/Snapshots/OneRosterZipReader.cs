@@ -483,9 +483,8 @@ public static class OneRosterZipReader
 
                 var at = new SourceLocation(name, csv.Line);
                 var idText = csv.Trimmed(idColumn);
-                if (csv.HasNul)
+                if (ReaderIssues.SkipForText(_s.Issues, csv, entity, idText.IsEmpty ? null : idText.ToString(), at))
                 {
-                    _s.Issues.Add(ReaderIssues.Nul(entity, idText.IsEmpty ? null : idText.ToString(), at));
                     Skip(kind, idText, at);
                     continue;
                 }
@@ -696,8 +695,14 @@ public static class OneRosterZipReader
                 }
 
                 var primary = r[primaryOrg] ?? roles?.PrimaryOrg;
+                var grade = r.First(grades);
+                if (grade is not null && !OneRosterVocabulary.IsGrade(grade))
+                {
+                    Warn(Entities.Person, r.Id, r.At, $"Grade '{grade}' is not a CEDS grade code (KG, 01–13, PK, …); kept as sent");
+                }
+
                 _s.People.Add(new SourcePerson(
-                    r.Id, r.Unique(email), r[given], r[family], r[middle], RoleList(mapped), r.First(grades), null,
+                    r.Id, r.Unique(email), r[given], r[family], r[middle], RoleList(mapped), grade, null,
                     r.Unique(sms), r.Unique(phone), r.Unique(identifier), schools, r.At)
                 {
                     PrimarySchoolSourceId = primary is not null && schools.Contains(primary) ? primary : schools.FirstOrDefault(),
@@ -798,7 +803,7 @@ public static class OneRosterZipReader
             }
         }
 
-        private void AddGuardianLinks() => _s.GuardianLinks.AddRange(_agents.Links());
+        private void AddGuardianLinks() => _s.GuardianLinks.AddRange(_agents.Links(_s.Issues));
 
         private static bool IsDistrictLike(string? orgType) => orgType is "district" or "local" or "state" or "national";
 

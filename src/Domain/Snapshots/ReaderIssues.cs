@@ -36,6 +36,34 @@ public static class ReaderIssues
         new(Severities.Error, Text, entity, sourceId?.Replace("\0", "", StringComparison.Ordinal), at,
             "A value on this row holds a NUL character (binary data in a text file); the row is skipped. Remove it from the export.");
 
+    /// <summary>No roster value (an id, a name, an email) is this long; a longer one is a broken export, not data.</summary>
+    public const int MaxValueLength = 1000;
+
+    /// <summary>R26: the row with a value over <see cref="MaxValueLength"/> characters is skipped.</summary>
+    public static SourceIssue TooLong(string? entity, string? sourceId, SourceLocation at) =>
+        new(Severities.Error, Text, entity, sourceId, at,
+            $"A value on this row is longer than {MaxValueLength} characters, which no roster value is; the row is skipped. Check the export.");
+
+    /// <summary>Whether the current row must be skipped for its text (NUL, over-long value): adds the issue and says so.</summary>
+    public static bool SkipForText(List<SourceIssue> issues, CsvRowReader csv, string? entity, string? sourceId, SourceLocation at)
+    {
+        ArgumentNullException.ThrowIfNull(issues);
+        ArgumentNullException.ThrowIfNull(csv);
+        if (csv.HasNul)
+        {
+            issues.Add(Nul(entity, sourceId, at));
+            return true;
+        }
+
+        if (csv.HasValueLongerThan(MaxValueLength))
+        {
+            issues.Add(TooLong(entity, sourceId?.Length > 100 ? sourceId[..100] + "…" : sourceId, at));
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>R28: a file the read needs has no header row (it is empty, or its first line is not a header).</summary>
     public static SourceReadException NoHeader(string file, string expected, bool empty) =>
         new(empty

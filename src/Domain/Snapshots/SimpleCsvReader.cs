@@ -92,9 +92,8 @@ public static class SimpleCsvReader
             }
 
             var at = new SourceLocation(fileName, row.Line);
-            if (reader.HasNul)
+            if (ReaderIssues.SkipForText(s.Issues, reader, Entities.GuardianLink, CsvHeader.Value(f, id), at))
             {
-                s.Issues.Add(ReaderIssues.Nul(Entities.GuardianLink, CsvHeader.Value(f, id), at));
                 continue;
             }
 
@@ -225,13 +224,12 @@ public static class SimpleCsvReader
                 }
 
                 var at = new SourceLocation(file, row.Line);
-                if (csv.HasNul)
+                var rowId = CsvHeader.Value(f, sis)?.Replace("\0", "", StringComparison.Ordinal);
+                if (ReaderIssues.SkipForText(_s.Issues, csv, Entities.Person, rowId, at))
                 {
-                    var nulId = CsvHeader.Value(f, sis)?.Replace("\0", "", StringComparison.Ordinal);
-                    _s.Issues.Add(ReaderIssues.Nul(Entities.Person, nulId, at));
-                    if (!string.IsNullOrEmpty(nulId))
+                    if (!string.IsNullOrEmpty(rowId))
                     {
-                        _s.Skipped.Add(new SourceSkip(SnapshotKinds.People, nulId, at));
+                        _s.Skipped.Add(new SourceSkip(SnapshotKinds.People, rowId, at));
                     }
 
                     continue;
