@@ -129,12 +129,19 @@ internal static class ClassRules
         // R14: a synced enrollment in a class of this source that the source no longer sends is ended,
         // unless its class or person is present but skipped or filtered (then it stays as it was), or its
         // person is abandoned or archived: the abandonment rules decide those (R12 archive keeps classes).
+        // A skipped enrollment row (a role we do not sync) is present, not absent: its enrollment stays as it was.
+        var skippedPairs = new HashSet<(Guid, Guid)>();
+        foreach (var skip in incoming.Skipped)
+            if (skip.Enrollment is var (cls, person)
+                && (books.PersonIdBySource.TryGetValue(person, out var p) || books.PersonByLink.TryGetValue(person, out p))
+                && books.ClassIdBySource.TryGetValue(cls, out var c)) skippedPairs.Add((p, c));
         var keptPeople = PlanBooks.PresentButUnresolved(books.PresentPeople, books.PersonIdBySource, books.PersonByLink);
         var keptClasses = PlanBooks.PresentButUnresolved(books.PresentClasses, books.ClassIdBySource,
             books.Classes.Values.Where(c => c.Links.Get(books.LinkKind) is not null).ToDictionary(c => c.Links.Get(books.LinkKind)!, c => c.Id));
         for (var row = 0; row < table.Count; row++)
             if (table.IsSynced(row) && !table.Ended(row) && !table.IsMarked(row)
                 && !keptPeople.Contains(table.PersonId(row)) && !keptClasses.Contains(table.TargetId(row)) && !books.AbsentPeopleIds.Contains(table.PersonId(row))
+                && !skippedPairs.Contains((table.PersonId(row), table.TargetId(row)))
                 && !IsArchived(books, table.PersonId(row))
                 && books.Classes.TryGetValue(table.TargetId(row), out var c) && c.Links.Get(books.LinkKind) is not null)
                 books.End(table, Entities.Enrollment, row, "R14");

@@ -774,7 +774,7 @@ public static class OneRosterZipReader
                 else if (mapped is null)
                 {
                     Warn(Entities.Enrollment, r.Id, r.At, roleName is null ? "The enrollment has no role; skipped" : $"Enrollment role '{r[role]}' is not synced; skipped");
-                    _s.Skipped.Add(new SourceSkip(SnapshotKinds.Enrollments, r.Id, r.At));
+                    _s.Skipped.Add(new SourceSkip(SnapshotKinds.Enrollments, r.Id, r.At) { Enrollment = (classId, userId) });
                 }
                 else
                 {

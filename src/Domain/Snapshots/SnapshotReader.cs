@@ -121,7 +121,7 @@ public static class SnapshotReader
     public const int SniffBytes = 4096;
 
     /// <summary>
-    /// What a file is, from its first bytes (up to <see cref="SniffBytes"/>): the one sniffer for the Api's upload check
+    /// What a file is, from its first bytes (at least <see cref="SniffBytes"/> of them when the file is longer): the one sniffer for the Api's upload check
     /// and the reader. Text is CSV in one of the encodings R26 decodes; it may hold a rare NUL (that row is skipped when
     /// read), but not the NUL of every other byte of UTF-16 without a BOM, nor many other control bytes.
     /// </summary>
@@ -161,8 +161,8 @@ public static class SnapshotReader
             return FileFormat.Other;
         }
 
-        // A sequence cut at the end of the sample is still UTF-8.
-        for (var cut = 0; cut < 4 && cut < head.Length; cut++)
+        // A sequence cut at the end of a full sample (the file goes on) is still UTF-8.
+        for (var cut = 0; cut < (head.Length >= SniffBytes ? 4 : 1); cut++)
         {
             if (System.Text.Unicode.Utf8.IsValid(head[..^cut]))
             {
