@@ -187,6 +187,9 @@ public class SftpSourceTests(SourceWorkerFixture worker, SshdServer sshd) : ICla
 
         Assert.Equal(RunStatus.Failed, failed.Status);
         Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R22'", failed.Id));
+        // The error and its issue name the remote file and say what to do about it.
+        Assert.Matches(@"^The SFTP file '[^']*/roster-2\.zip' could not be read: The file is not a zip archive, or a damaged one .*Replace it on the server", failed.Error);
+        Assert.EndsWith("/roster-2.zip", await worker.TextAsync("SELECT file FROM run_issues WHERE run_id = $1 AND rule = 'R22'", failed.Id));
         Assert.Equal(before, await worker.RosterStateAsync(district));
         Assert.Equal(RunStatus.Failed, again.Status);
         Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM sftp_processed_files WHERE district_id = $1", district));
@@ -283,7 +286,9 @@ public class SftpSourceTests(SourceWorkerFixture worker, SshdServer sshd) : ICla
             JOIN people p ON p.id = g.guardian_id JOIN people s ON s.id = g.student_id
             WHERE g.district_id = $1 AND p.email = 'nana.diaz@family.example'
             """, district));
-        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R11' AND message LIKE '%9999%'", run.Id));
+        // R27: the row naming an unknown student is skipped, and its guardian, who has no other student, is not created.
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R27' AND message LIKE '%9999%'", run.Id));
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1 AND email = 'lost.parent@family.example'", district));
     }
 
     [Fact]
