@@ -384,6 +384,11 @@ public static class OneRosterZipReader
             while (csv.TryRead(out var row))
             {
                 rows++;
+                if (csv.HasNul)
+                {
+                    _s.Issues.Add(ReaderIssues.Nul(null, null, new("manifest.csv", row.Line)));
+                    continue;
+                }
                 var key = CsvHeader.Value(row.Fields, 0);
                 if (key is null || key.Equals("propertyName", StringComparison.OrdinalIgnoreCase))
                 {
@@ -434,11 +439,8 @@ public static class OneRosterZipReader
         {
             var name = file + ".csv";
             using var csv = new CsvRowReader(zip.OpenEntry(zip.Find(name)!)) { FileName = name };
-            if (!csv.TryRead(out var head))
-            {
-                // R28: an empty file the package says it carries would read as "none of these", abandoning them all.
-                throw ReaderIssues.NoHeader(name, "sourcedId", empty: true);
-            }
+            // R28: an empty file the package says it carries would read as "none of these", abandoning them all.
+            var head = ReaderIssues.Header(csv, name, "sourcedId");
 
             // Enrollment ids are referred to by nothing else: they are not pooled.
             var poolIds = file != "enrollments";

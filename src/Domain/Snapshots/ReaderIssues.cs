@@ -64,6 +64,30 @@ public static class ReaderIssues
         return false;
     }
 
+    /// <summary>
+    /// Reads a file's header row (R28): a file without one (empty, blank lines only) fails the read, and so does a header
+    /// holding a NUL character (R26), which names no column.
+    /// </summary>
+    public static CsvRow Header(CsvRowReader csv, string file, string expected)
+    {
+        ArgumentNullException.ThrowIfNull(csv);
+        if (!csv.TryRead(out var head))
+        {
+            throw NoHeader(file, expected, empty: true);
+        }
+
+        if (csv.HasNul)
+        {
+            throw new SourceReadException($"The header row of {file} holds a NUL character (binary data, or UTF-16 without a byte-order mark); export it as UTF-8")
+            {
+                File = file,
+                Row = head.Line,
+            };
+        }
+
+        return head;
+    }
+
     /// <summary>R28: a file the read needs has no header row (it is empty, or its first line is not a header).</summary>
     public static SourceReadException NoHeader(string file, string expected, bool empty) =>
         new(empty

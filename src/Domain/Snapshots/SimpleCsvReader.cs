@@ -55,11 +55,8 @@ public static class SimpleCsvReader
         var counter = new RowCounter(rowsRead, ct);
         var s = new Snapshot { LinkKind = LinkKind };
         using var reader = new CsvRowReader(csv, leaveOpen: true) { FileName = fileName };
-        if (!reader.TryRead(out var head))
-        {
-            // Bulk links from an empty file would end every link; an empty file is a failed export, not news.
-            throw new SourceReadException($"{fileName} is empty") { File = fileName };
-        }
+        // Bulk links from an empty file would end every link; an empty file is a failed export, not news (R28).
+        var head = ReaderIssues.Header(reader, fileName, "student");
 
         var h = new CsvHeader(head.Fields, name => Key(name, GuardianPrefixes));
         WarnDuplicates(s, h, new SourceLocation(fileName, head.Line));
@@ -194,11 +191,8 @@ public static class SimpleCsvReader
         public void Read(Stream stream, string file, bool students)
         {
             using var csv = new CsvRowReader(stream, leaveOpen: true) { FileName = file };
-            if (!csv.TryRead(out var head))
-            {
-                // R28: an empty file would read as "nobody", and the People mode is bulk: everyone would be archived.
-                throw ReaderIssues.NoHeader(file, "SIS id", empty: true);
-            }
+            // R28: an empty file would read as "nobody", and the People mode is bulk: everyone would be archived.
+            var head = ReaderIssues.Header(csv, file, "SIS id");
 
             var h = new CsvHeader(head.Fields, name => Key(name, PeoplePrefixes));
             WarnDuplicates(_s, h, new SourceLocation(file, head.Line));

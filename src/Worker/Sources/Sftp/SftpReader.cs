@@ -133,7 +133,7 @@ public sealed class SftpReader(SftpFetcher fetcher, SftpProcessedFiles processed
     private static Snapshot NothingNew(string folder, string pattern, RemoteFile? newest)
     {
         var snapshot = new Snapshot { LinkKind = LinkKinds.OneRoster };
-        snapshot.Issues.Add(new SourceIssue(Severities.Warning, null, null, null, new SourceLocation(folder), newest is null
+        snapshot.Issues.Add(new SourceIssue(Severities.Warning, ReaderIssues.Partial, null, null, new SourceLocation(folder), newest is null
             ? $"No new file: no file in '{folder}' matches '{pattern}'; nothing to do."
             : $"No new file: the newest file in '{folder}', '{newest.Name}', was already processed; nothing to do."));
         return snapshot;
