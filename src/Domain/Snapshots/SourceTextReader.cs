@@ -71,7 +71,11 @@ public sealed class SourceTextReader(Stream stream, bool leaveOpen = false) : Te
                     Encoding = TextEncodingKind.Windows1252;
                     _decoder = Windows1252.GetDecoder();
                     SwitchedAt = written;
-                    written += Decode(buffer[written..]);
+                    if (written < buffer.Length)
+                    {
+                        written += Decode(buffer[written..]);
+                    }
+
                 }
                 else if (status == OperationStatus.NeedMoreData && written == 0 && !_eof)
                 {

@@ -196,6 +196,30 @@ public class SftpSourceTests(SourceWorkerFixture worker, SshdServer sshd) : ICla
     }
 
     [Fact]
+    public async Task R26_a_windows_1252_bundle_with_a_nul_in_one_row_applies_with_issues_instead_of_failing_in_postgresql()
+    {
+        var (district, outbox) = await DistrictAsync();
+        var folder = Directory.CreateTempSubdirectory();
+        var demo = Path.Combine(WorkerFixture.RepoRoot(), "samples", "demo-district");
+        foreach (var file in Directory.GetFiles(demo, "*.csv")) File.Copy(file, Path.Combine(folder.FullName, Path.GetFileName(file)));
+        var users = File.ReadAllText(Path.Combine(demo, "users.csv"))
+            .Replace(",Maria,Lopez,", ",María,López,", StringComparison.Ordinal).Replace(",James,Chen,", ",Ja\0mes,Chen,", StringComparison.Ordinal);
+        File.WriteAllBytes(Path.Combine(folder.FullName, "users.csv"), System.Text.CodePagesEncodingProvider.Instance.GetEncoding(1252)!.GetBytes(users));
+        SshdServer.Put(outbox, "roster.zip", WorkerFixture.Zip(folder.FullName), Monday);
+
+        var run = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("María López", await worker.TextAsync(
+            "SELECT given_name || ' ' || family_name FROM people WHERE district_id = $1 AND email = 'maria.lopez@demo.k12.example'", district));
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1 AND email = 'james.chen@demo.k12.example'", district));
+        Assert.Equal("error users.csv 3 tch-2|warning users.csv 2 ", await worker.TextAsync("""
+            SELECT string_agg(severity || ' ' || file || ' ' || row || ' ' || coalesce(source_id, ''), '|' ORDER BY severity, row DESC)
+            FROM run_issues WHERE run_id = $1 AND rule = 'R26'
+            """, run.Id));
+    }
+
+    [Fact]
     public async Task R22_a_file_over_the_size_cap_fails_the_run()
     {
         var (district, outbox) = await DistrictAsync();
