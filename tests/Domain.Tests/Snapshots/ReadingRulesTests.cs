@@ -60,6 +60,30 @@ public class ReadingRulesTests
     }
 
     [Theory]
+    [InlineData("utf-8", 1)]
+    [InlineData("utf-8", 7)]
+    [InlineData("utf-16", 3)]
+    [InlineData("utf-16BE", 5)]
+    [InlineData("windows-1252", 2)]
+    public void R26_decoding_does_not_depend_on_how_the_bytes_arrive(string encodingName, int chunk)
+    {
+        var encoding = encodingName == "windows-1252" ? Windows1252 : Encoding.GetEncoding(encodingName);
+        var text = string.Concat(Enumerable.Range(0, 5000).Select(i => $"u{i},Zoé Ñandú O’Hara {(encodingName == "windows-1252" ? "" : "😀 ")}{i}\n"));
+        var bytes = encodingName.StartsWith("utf-16", StringComparison.Ordinal) ? [.. encoding.GetPreamble(), .. encoding.GetBytes(text)] : encoding.GetBytes(text);
+        using var reader = new SourceTextReader(new Trickle(bytes, chunk));
+
+        Assert.Equal(text, reader.ReadToEnd());
+    }
+
+    /// <summary>A stream that hands out at most <paramref name="chunk"/> bytes a read, as an inflating zip entry may.</summary>
+    private sealed class Trickle(byte[] bytes, int chunk) : MemoryStream(bytes)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, chunk)]);
+    }
+
+    [Theory]
     [InlineData("utf-16")]
     [InlineData("utf-16BE")]
     public void R26_utf16_with_a_bom_is_decoded(string encodingName)
