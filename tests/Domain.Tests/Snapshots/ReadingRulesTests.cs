@@ -157,6 +157,20 @@ public class ReadingRulesTests
     }
 
     [Fact]
+    public void R27_a_class_in_a_delta_package_whose_school_was_synced_before_is_created_in_that_school()
+    {
+        var state = Baseline();
+        var delta = CorpusBundle.Baseline().Without("orgs.csv")
+            .Replace("manifest.csv", "file.orgs,bulk", "file.orgs,absent").Replace("manifest.csv", "file.classes,bulk", "file.classes,delta")
+            .Text("classes.csv", CorpusBundle.Classes.Split('\n')[0] + "\ncls-2,active,,Geometry,09,crs-1,GEO,scheduled,,sch-1,term-1,Math,,\n");
+
+        var plan = Planner.Plan(Read(delta), state, SyncSettings.Default);
+
+        Assert.Empty(plan.Issues);
+        Assert.Equal(state.Schools.Single().Id, Assert.Single(plan.Classes).SchoolId);
+    }
+
+    [Fact]
     public void R27_an_enrollment_naming_a_class_or_person_not_in_the_source_is_skipped_with_an_R27_issue()
     {
         var plan = Planner.Plan(Read(CorpusBundle.Baseline()
