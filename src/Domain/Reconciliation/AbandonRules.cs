@@ -219,7 +219,9 @@ internal static class AbandonRules
         var mode = incoming.ModeOf(kind);
         if (mode == FeedMode.Absent) return [];
         var deleted = incoming.Deletions.Where(d => d.Kind == kind).Select(d => d.SourceId).ToHashSet();
+        // A row present but skipped with an issue (R26, R27) is not absent.
+        var skipped = incoming.Skipped.Where(s => s.Kind == kind).Select(s => s.SourceId).ToHashSet();
         return candidates.Where(c => link(c) is { } id
-            && (mode == FeedMode.Bulk ? !present.Contains(id) : deleted.Contains(id))).ToList();
+            && (mode == FeedMode.Bulk ? !present.Contains(id) && !skipped.Contains(id) : deleted.Contains(id))).ToList();
     }
 }

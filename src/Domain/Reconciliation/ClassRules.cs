@@ -20,6 +20,18 @@ internal static class ClassRules
         {
             if (!scope.ClassInScope(source)) continue;
             var schoolId = Resolve(books.SchoolIdBySource, source.SchoolSourceId);
+            if (schoolId is null)
+            {
+                // R27: no class without a school. It stays as it was (present, so nothing abandons it or its enrollments).
+                books.Plan.Issues.Add(new(Severities.Error, "R27", Entities.Class, source.SourceId, source.SchoolSourceId is null
+                        ? "Class names no school; it was skipped."
+                        : $"Class names school {source.SchoolSourceId}, which is neither in the source nor mapped (schoolMappings); it was skipped.",
+                    source.At.File, source.At.Row));
+                books.Plan.Count(Entities.Class, ChangeActions.Skipped);
+                continue;
+            }
+            WarnUnknown(books, source, "course", source.CourseSourceId, books.CourseIdBySource);
+            foreach (var term in source.TermSourceIds) WarnUnknown(books, source, "term", term, books.SessionIdBySource);
             if (byLink.TryGetValue(source.SourceId, out var id) || manualBySis.TryGetValue(source.SourceId, out id))
                 Update(books, source, books.Classes[id]);
             else
@@ -105,7 +117,7 @@ internal static class ClassRules
                 if (!books.PresentClasses.Contains(classSourceId) || !books.PresentPeople.Contains(personSourceId))
                 {
                     var at = enrollments.At(i);
-                    books.Plan.Issues.Add(new(Severities.Warning, null, Entities.Enrollment, enrollments.SourceId(i),
+                    books.Plan.Issues.Add(new(Severities.Warning, "R27", Entities.Enrollment, enrollments.SourceId(i),
                         $"Enrollment names class {classSourceId} and person {personSourceId}, one of which is not in the source; skipped.",
                         at.File, at.Row));
                 }
@@ -123,6 +135,12 @@ internal static class ClassRules
         // R14: a synced enrollment in a class of this source that the source no longer sends is ended. Its class or person
         // present but skipped or filtered keeps it as it was, under that rule; a person the snapshot abandons (or an earlier
         // one archived) is left to the abandonment rules, which end it too unless R15 soft keeps the student in its classes.
+        // A skipped enrollment row (a role we do not sync, a bad value) is present, not absent: its enrollment is kept under R22.
+        var skippedPairs = new HashSet<(Guid, Guid)>();
+        foreach (var skip in incoming.Skipped)
+            if (skip.Enrollment is var (cls, person)
+                && (books.PersonIdBySource.TryGetValue(person, out var p) || books.PersonByLink.TryGetValue(person, out p))
+                && books.ClassIdBySource.TryGetValue(cls, out var skippedClass)) skippedPairs.Add((p, skippedClass));
         var keptPeople = PlanBooks.KeptUnresolved(books.UnresolvedPeople, books.PersonIdBySource, books.PersonByLink);
         var keptClasses = PlanBooks.KeptUnresolved(books.UnresolvedClasses, books.ClassIdBySource,
             books.Classes.Values.Where(c => c.Links.Get(books.LinkKind) is not null).ToDictionary(c => c.Links.Get(books.LinkKind)!, c => c.Id));
@@ -133,6 +151,8 @@ internal static class ClassRules
                 continue;
             if (keptPeople.TryGetValue(table.PersonId(row), out var rule) || keptClasses.TryGetValue(table.TargetId(row), out rule))
                 books.Keep(table, Entities.Enrollment, row, rule);
+            else if (skippedPairs.Contains((table.PersonId(row), table.TargetId(row))))
+                books.Keep(table, Entities.Enrollment, row, "R22");
             else
                 books.End(table, Entities.Enrollment, row, "R14");
         }
@@ -147,6 +167,14 @@ internal static class ClassRules
         : incoming.ModeOf(SnapshotKinds.People) != FeedMode.Bulk && !books.PresentPeople.Contains(sourceId)
             && books.PersonByLink.TryGetValue(sourceId, out id) && !books.GonePeople.Contains(id) ? id
         : null;
+
+    /// <summary>R27: a class may name a course or term the source does not have; the class is kept without it.</summary>
+    private static void WarnUnknown(PlanBooks books, SourceClass source, string what, string? sourceId, Dictionary<string, Guid> known)
+    {
+        if (sourceId is null || known.ContainsKey(sourceId)) return;
+        books.Plan.Issues.Add(new(Severities.Warning, "R27", Entities.Class, source.SourceId,
+            $"Class names {what} {sourceId}, which is not in the source; the class is kept without it.", source.At.File, source.At.Row));
+    }
 
     private static Guid? Resolve(Dictionary<string, Guid> ids, string? sourceId) =>
         sourceId is not null && ids.TryGetValue(sourceId, out var id) ? id : null;

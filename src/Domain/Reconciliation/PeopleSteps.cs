@@ -25,6 +25,7 @@ internal static class PeopleSteps
             return guardianSms;
         }
 
+        var withStudent = GuardiansWithStudent(incoming, books);
         var claimedByEmail = EmailClaims(incoming, scope, books);
         // An R3 conflict is judged again after the other rows: one of them may move the email or the source id away (R3, R2),
         // and the same snapshot must then give the same result on its first run as on its second (R23).
@@ -35,6 +36,11 @@ internal static class PeopleSteps
         void PlanPerson(SourcePerson person, bool deferConflict)
         {
             if (!scope.PersonInScope(person)) return;
+            if (withStudent is not null && !withStudent.Contains(person.SourceId))
+            {
+                Skip(books, person, "R27", Severities.Warning, "Guardian names no student who exists; it was skipped (no guardian without a student).");
+                return;
+            }
 
             var email = EmailNormalizer.Normalize(person.Email);
             var guardianOnly = OnlyGuardian(person.Roles);
@@ -108,7 +114,7 @@ internal static class PeopleSteps
             PlanMemberships(books, person, id);
         }
         foreach (var (school, people) in books.UnknownSchools)
-            plan.Issues.Add(new(Severities.Warning, null, Entities.Membership, school,
+            plan.Issues.Add(new(Severities.Warning, "R27", Entities.Membership, school,
                 $"School {school} is named by {people} people but is neither in the source nor mapped; those memberships were not created."));
     }
 
@@ -221,15 +227,22 @@ internal static class PeopleSteps
         var wanted = new HashSet<(Guid, Guid)>();
         foreach (var link in incoming.GuardianLinks)
         {
-            if (Resolve(books, link.GuardianSourceId, null) is not { } guardian
-                || Resolve(books, link.StudentSourceId, link.StudentEmail) is not { } student)
+            var student = Resolve(books, link.StudentSourceId, link.StudentEmail);
+            if (student is null && !books.PresentPeople.Contains(link.StudentSourceId))
+            {
+                // R27: the row names a student who is neither in the source nor in the district.
+                books.Plan.Issues.Add(new(Severities.Warning, "R27", Entities.GuardianLink, link.GuardianSourceId,
+                    $"Guardian link names student {link.StudentSourceId}, who does not exist; skipped.", link.At.File, link.At.Row));
+                continue;
+            }
+            if (Resolve(books, link.GuardianSourceId, null) is not { } guardian || student is null)
             {
                 books.Plan.Issues.Add(new(Severities.Warning, "R11", Entities.GuardianLink, link.GuardianSourceId,
                     $"Guardian link to student {link.StudentSourceId} names a person that was not imported; skipped.", link.At.File, link.At.Row));
                 continue;
             }
-            if (!wanted.Add((guardian, student))) continue;
-            OpenGuardianLink(books, guardian, student, link);
+            if (!wanted.Add((guardian, student.Value))) continue;
+            OpenGuardianLink(books, guardian, student.Value, link);
         }
         if (mode != FeedMode.Bulk) return;
         for (var row = 0; row < links.Count; row++)
@@ -237,6 +250,16 @@ internal static class PeopleSteps
                 && !books.GonePeople.Contains(links.PersonId(row)) && !books.GonePeople.Contains(links.TargetId(row))
                 && FromThisSource(books, links.PersonId(row)) && FromThisSource(books, links.TargetId(row)))
                 books.End(links, Entities.GuardianLink, row, "R11");
+    }
+
+    /// <summary>R27, for a guardian file: the guardians with at least one link to a student who exists; null otherwise.</summary>
+    private static HashSet<string>? GuardiansWithStudent(Snapshot incoming, PlanBooks books)
+    {
+        if (!incoming.GuardiansNeedStudents) return null;
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var link in incoming.GuardianLinks)
+            if (Resolve(books, link.StudentSourceId, link.StudentEmail) is not null) found.Add(link.GuardianSourceId);
+        return found;
     }
 
     private static void OpenGuardianLink(PlanBooks books, Guid guardian, Guid student, SourceGuardianLink link)

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace RosterSync.Domain.Snapshots;
 
 /// <summary>One CSV record: its fields and the 1-based physical line on which it starts.</summary>
@@ -29,8 +27,9 @@ public sealed class CsvRowReader : IDisposable
     private int _line = 1;
     private bool _started;
 
+    /// <summary>Reads bytes as R26 decodes them (<see cref="SourceTextReader"/>): UTF-8, UTF-16 with a BOM, or Windows-1252.</summary>
     public CsvRowReader(Stream stream, bool leaveOpen = false)
-        : this(new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen))
+        : this(new SourceTextReader(stream, leaveOpen))
     {
     }
 
@@ -44,6 +43,18 @@ public sealed class CsvRowReader : IDisposable
 
     /// <summary>The 1-based physical line on which the current record starts.</summary>
     public int Line { get; private set; }
+
+    /// <summary>How the file is decoded (known once the first record is read).</summary>
+    public TextEncodingKind Encoding => (_reader as SourceTextReader)?.Encoding ?? TextEncodingKind.Utf8;
+
+    /// <summary>The line on which the file stopped being valid UTF-8 and was read as Windows-1252 from (R26); null while it is UTF-8.</summary>
+    public int? Windows1252FromLine { get; private set; }
+
+    /// <summary>The first line on which a byte-order mark inside the file (two files joined) was removed from a value.</summary>
+    public int? InnerByteOrderMarkLine { get; private set; }
+
+    /// <summary>True when a value of the current record holds a NUL character (R26: the row is skipped).</summary>
+    public bool HasNul { get; private set; }
 
     /// <summary>Field <paramref name="index"/> of the current record as read (untrimmed); empty when the record is shorter.</summary>
     public ReadOnlySpan<char> Field(int index)
@@ -79,6 +90,25 @@ public sealed class CsvRowReader : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>True when a field of the current record is longer than <paramref name="length"/> characters.</summary>
+    public bool HasValueLongerThan(int length)
+    {
+        if (_recordLength <= length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < _count; i++)
+        {
+            if (Field(i).Length > length)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True when the current record has non-blank values at or beyond position <paramref name="width"/>.</summary>
@@ -123,6 +153,12 @@ public sealed class CsvRowReader : IDisposable
                 continue;
             }
 
+            HasNul = false;
+            if (_record.AsSpan(0, _recordLength).IndexOfAny('\0', '\uFEFF') >= 0)
+            {
+                CheckText();
+            }
+
             return true;
         }
 
@@ -158,6 +194,34 @@ public sealed class CsvRowReader : IDisposable
     }
 
     public void Dispose() => _reader.Dispose();
+
+    /// <summary>The slow path for a record holding NUL or U+FEFF: notes the NUL, drops the byte-order marks.</summary>
+    private void CheckText()
+    {
+        var record = _record.AsSpan(0, _recordLength);
+        HasNul = record.Contains('\0');
+        if (!record.Contains('\uFEFF'))
+        {
+            return;
+        }
+
+        InnerByteOrderMarkLine ??= Line;
+        int write = 0, read = 0;
+        for (var field = 0; field < _count; field++)
+        {
+            for (; read < _ends[field]; read++)
+            {
+                if (_record[read] != '\uFEFF')
+                {
+                    _record[write++] = _record[read];
+                }
+            }
+
+            _ends[field] = write;
+        }
+
+        _recordLength = write;
+    }
 
     /// <summary>Appends one field to the record; true when it was quoted.</summary>
     private bool ReadField()
@@ -267,6 +331,12 @@ public sealed class CsvRowReader : IDisposable
     {
         _length = _reader.Read(_buffer, 0, _buffer.Length);
         _pos = 0;
+        if (_reader is SourceTextReader { SwitchedAt: { } switchedAt } text)
+        {
+            text.SwitchedAt = null;
+            Windows1252FromLine = _line + LineBreaks(_buffer.AsSpan(0, switchedAt));
+        }
+
         if (!_started && _length > 0)
         {
             _started = true;
@@ -278,6 +348,20 @@ public sealed class CsvRowReader : IDisposable
         }
 
         return _length > 0;
+    }
+
+    private static int LineBreaks(ReadOnlySpan<char> text)
+    {
+        var breaks = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.Length || text[i + 1] != '\n')))
+            {
+                breaks++;
+            }
+        }
+
+        return breaks;
     }
 
     private void Append(char c)

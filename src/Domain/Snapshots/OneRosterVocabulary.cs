@@ -30,5 +30,15 @@ public static class OneRosterVocabulary
     /// <summary>ISO dates (a dateTime's date part too) and US M/D/YYYY; null when neither.</summary>
     public static DateOnly? Date(string? value) => string.IsNullOrWhiteSpace(value) ? null : OneRosterZipReader.ParseDate(value.Trim());
 
+    /// <summary>CEDS entry grade levels, as OneRoster asks for them, and the plain numbers 0–13 and K many exports write.</summary>
+    public static bool IsGrade(string grade) =>
+        Grades.Contains(grade.Trim()) || grade.Trim() is "K" or "k"
+        || (int.TryParse(grade, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= 13);
+
+    private static readonly HashSet<string> Grades = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "IT", "PR", "PK", "TK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "PS", "UG", "Other",
+    };
+
     public static bool IsHomeroom(string? classType) => string.Equals(classType?.Trim(), "homeroom", StringComparison.OrdinalIgnoreCase);
 }

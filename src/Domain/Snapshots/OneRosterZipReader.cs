@@ -300,7 +300,7 @@ public static class OneRosterZipReader
         {
             if (zip.Folder is { } folder)
             {
-                Warn(null, null, SourceLocation.None, $"The files sit inside the folder '{folder}/' rather than at the top of the zip; read from there");
+                Warn(null, null, SourceLocation.None, $"The files sit inside the folder '{folder}/' rather than at the top of the zip; read from there", ReaderIssues.Structure);
             }
 
             ReadModes();
@@ -343,7 +343,7 @@ public static class OneRosterZipReader
 
             if (manifest is null)
             {
-                Warn(null, null, SourceLocation.None, "The zip has no manifest.csv: every file present is read as bulk");
+                Warn(null, null, SourceLocation.None, "The zip has no manifest.csv: every file present is read as bulk", ReaderIssues.Structure);
             }
 
             foreach (var (file, _, _) in DataFiles)
@@ -372,7 +372,7 @@ public static class OneRosterZipReader
 
             FeedMode Warned(FeedMode mode, string message)
             {
-                Warn(null, null, new SourceLocation("manifest.csv"), message);
+                Warn(null, null, new SourceLocation("manifest.csv"), message, ReaderIssues.Structure);
                 return mode;
             }
         }
@@ -380,8 +380,15 @@ public static class OneRosterZipReader
         private void ReadManifest(ZipArchiveEntry entry, Dictionary<string, string?> declared)
         {
             using var csv = new CsvRowReader(zip.OpenEntry(entry)) { FileName = "manifest.csv" };
+            var rows = 0;
             while (csv.TryRead(out var row))
             {
+                rows++;
+                if (csv.HasNul)
+                {
+                    _s.Issues.Add(ReaderIssues.Nul(null, null, new("manifest.csv", row.Line)));
+                    continue;
+                }
                 var key = CsvHeader.Value(row.Fields, 0);
                 if (key is null || key.Equals("propertyName", StringComparison.OrdinalIgnoreCase))
                 {
@@ -389,28 +396,51 @@ public static class OneRosterZipReader
                 }
 
                 var value = CsvHeader.Value(row.Fields, 1);
+                if (key.Equals("manifest.version", StringComparison.OrdinalIgnoreCase) || key.Equals("oneroster.version", StringComparison.OrdinalIgnoreCase))
+                {
+                    CheckVersion(key, value, row.Line);
+                }
+
                 var known = ManifestKeys.Contains(key)
                     || (key.StartsWith("file.", StringComparison.OrdinalIgnoreCase)
                         && (OtherFiles.Contains(key[5..]) || DataFiles.Any(f => f.File.Equals(key[5..], StringComparison.OrdinalIgnoreCase))));
                 if (!known)
                 {
-                    Warn(null, null, new("manifest.csv", row.Line), $"Unknown manifest key '{key}' ignored");
+                    Warn(null, null, new("manifest.csv", row.Line), $"Unknown manifest key '{key}' ignored", ReaderIssues.Structure);
                 }
                 else if (!declared.TryAdd(key, value))
                 {
-                    Warn(null, null, new("manifest.csv", row.Line), $"Manifest key '{key}' repeated; the first is used");
+                    Warn(null, null, new("manifest.csv", row.Line), $"Manifest key '{key}' repeated; the first is used", ReaderIssues.Structure);
                 }
             }
+
+            if (rows == 0)
+            {
+                // R28: the manifest is the one file every package must carry; an empty one says nothing about the rest.
+                throw ReaderIssues.NoHeader("manifest.csv", "propertyName", empty: true);
+            }
+
+            ReaderIssues.AddTextIssues(_s.Issues, csv, "manifest.csv");
+        }
+
+        /// <summary>R28: a manifest or OneRoster version other than 1.0, 1.1 or 1.2 is read as 1.1, with a warning.</summary>
+        private void CheckVersion(string key, string? value, int line)
+        {
+            if (decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var version) && version is 1.0m or 1.1m or 1.2m)
+            {
+                return;
+            }
+
+            Warn(null, null, new("manifest.csv", line),
+                $"Unknown {key} '{value}' (known: 1.0, 1.1, 1.2); the package is read as OneRoster 1.1", ReaderIssues.Structure);
         }
 
         private void ReadFile(string file, string? kind, string? entity, FeedMode mode)
         {
             var name = file + ".csv";
             using var csv = new CsvRowReader(zip.OpenEntry(zip.Find(name)!)) { FileName = name };
-            if (!csv.TryRead(out var head))
-            {
-                return;
-            }
+            // R28: an empty file the package says it carries would read as "none of these", abandoning them all.
+            var head = ReaderIssues.Header(csv, name, "sourcedId");
 
             // Enrollment ids are referred to by nothing else: they are not pooled.
             var poolIds = file != "enrollments";
@@ -418,13 +448,13 @@ public static class OneRosterZipReader
             var header = new CsvHeader(head.Fields);
             foreach (var duplicate in header.Duplicates)
             {
-                Warn(null, null, new(name, head.Line), $"Column '{duplicate}' appears more than once; the first is read");
+                Warn(null, null, new(name, head.Line), $"Column '{duplicate}' appears more than once; the first is read", ReaderIssues.Structure);
             }
 
             var idColumn = header.Find("sourcedId");
             if (idColumn < 0)
             {
-                throw new SourceReadException($"{name} has no sourcedId column") { File = name, Row = head.Line };
+                throw ReaderIssues.NoHeader(name, "sourcedId", empty: false);
             }
 
             var statusColumn = header.Find("status");
@@ -455,12 +485,24 @@ public static class OneRosterZipReader
 
                 var at = new SourceLocation(name, csv.Line);
                 var idText = csv.Trimmed(idColumn);
+                if (ReaderIssues.SkipForText(_s.Issues, csv, entity, idText.IsEmpty ? null : idText.ToString(), at))
+                {
+                    Skip(kind, idText, at);
+                    continue;
+                }
+
+                if (idText.Equals("sourcedId", StringComparison.OrdinalIgnoreCase))
+                {
+                    Warn(entity, null, at, $"Line {csv.Line} repeats the header row (two files joined?); skipped", ReaderIssues.Structure);
+                    continue;
+                }
+
                 RowId? id = idText.IsEmpty ? null
                     : poolIds ? new RowId(_pool.Get(idText)!)
                     : PackedIds.TryPack(idText, out var packed) ? new RowId(packed) : new RowId(idText.ToString());
                 if (csv.HasValuesFrom(header.Width))
                 {
-                    Warn(entity, id?.Text, at, "The row has more values than the header has columns; the extra values are ignored");
+                    Warn(entity, id?.Text, at, "The row has more values than the header has columns; the extra values are ignored", ReaderIssues.Structure);
                 }
 
                 if (id is not { } rowId)
@@ -486,6 +528,17 @@ public static class OneRosterZipReader
                 {
                     read(new Record(csv, _pool, _shared, previous, rowId, at));
                 }
+            }
+
+            ReaderIssues.AddTextIssues(_s.Issues, csv, name);
+        }
+
+        /// <summary>A row that is present but not read: its record is not absent (SPEC §4), so it must not be abandoned.</summary>
+        private void Skip(string? kind, ReadOnlySpan<char> id, SourceLocation at)
+        {
+            if (kind is not null && !id.IsEmpty)
+            {
+                _s.Skipped.Add(new SourceSkip(kind, id.ToString().Replace("\0", "", StringComparison.Ordinal), at));
             }
         }
 
@@ -644,8 +697,14 @@ public static class OneRosterZipReader
                 }
 
                 var primary = r[primaryOrg] ?? roles?.PrimaryOrg;
+                var grade = r.First(grades);
+                if (grade is not null && !OneRosterVocabulary.IsGrade(grade))
+                {
+                    Warn(Entities.Person, r.Id, r.At, $"Grade '{grade}' is not a CEDS grade code (KG, 01–13, PK, …); kept as sent");
+                }
+
                 _s.People.Add(new SourcePerson(
-                    r.Id, r.Unique(email), r[given], r[family], r[middle], RoleList(mapped), r.First(grades), null,
+                    r.Id, r.Unique(email), r[given], r[family], r[middle], RoleList(mapped), grade, null,
                     r.Unique(sms), r.Unique(phone), r.Unique(identifier), schools, r.At)
                 {
                     PrimarySchoolSourceId = primary is not null && schools.Contains(primary) ? primary : schools.FirstOrDefault(),
@@ -717,7 +776,7 @@ public static class OneRosterZipReader
                 else if (mapped is null)
                 {
                     Warn(Entities.Enrollment, r.Id, r.At, roleName is null ? "The enrollment has no role; skipped" : $"Enrollment role '{r[role]}' is not synced; skipped");
-                    _s.Skipped.Add(new SourceSkip(SnapshotKinds.Enrollments, r.Id, r.At));
+                    _s.Skipped.Add(new SourceSkip(SnapshotKinds.Enrollments, r.Id, r.At) { Enrollment = (classId, userId) });
                 }
                 else
                 {
@@ -746,7 +805,7 @@ public static class OneRosterZipReader
             }
         }
 
-        private void AddGuardianLinks() => _s.GuardianLinks.AddRange(_agents.Links());
+        private void AddGuardianLinks() => _s.GuardianLinks.AddRange(_agents.Links(_s.Issues));
 
         private static bool IsDistrictLike(string? orgType) => orgType is "district" or "local" or "state" or "national";
 
@@ -772,11 +831,11 @@ public static class OneRosterZipReader
             return r.Id;
         }
 
-        private void Warn(string? entity, string? id, SourceLocation at, string message) =>
-            _s.Issues.Add(new SourceIssue(Severities.Warning, null, entity, id, at, message));
+        private void Warn(string? entity, string? id, SourceLocation at, string message, string rule = ReaderIssues.Partial) =>
+            _s.Issues.Add(new SourceIssue(Severities.Warning, rule, entity, id, at, message));
 
-        private void Error(string? entity, string? id, SourceLocation at, string message) =>
-            _s.Issues.Add(new SourceIssue(Severities.Error, null, entity, id, at, message));
+        private void Error(string? entity, string? id, SourceLocation at, string message, string rule = ReaderIssues.Partial) =>
+            _s.Issues.Add(new SourceIssue(Severities.Error, rule, entity, id, at, message));
     }
 }
 
@@ -847,7 +906,8 @@ internal sealed class SafeZip : IDisposable
         }
         catch (InvalidDataException e)
         {
-            throw new SourceReadException("The upload is not a zip archive", e);
+            throw new SourceReadException(
+                "The file is not a zip archive, or a damaged one (truncated, or still being copied); deliver the complete OneRoster zip again", e);
         }
 
         try
@@ -857,7 +917,7 @@ internal sealed class SafeZip : IDisposable
         catch (InvalidDataException e)
         {
             archive.Dispose();
-            throw new SourceReadException("The zip archive is corrupt", e);
+            throw new SourceReadException("The zip archive is corrupt (its directory cannot be read); zip the export again and deliver it", e);
         }
         catch
         {
@@ -889,6 +949,15 @@ internal sealed class SafeZip : IDisposable
 
     public Stream OpenEntry(ZipArchiveEntry entry)
     {
+        if (entry.IsEncrypted)
+        {
+            throw new SourceReadException(
+                $"The zip entry '{entry.FullName}' is encrypted (the zip has a password), so it cannot be read; zip the export again without a password")
+            {
+                File = entry.Name,
+            };
+        }
+
         try
         {
             return new GuardedStream(entry.Open(), entry, this);
@@ -937,14 +1006,21 @@ internal sealed class SafeZip : IDisposable
                 continue;
             }
 
-            if (parts.Length == 1)
+            var added = parts.Length switch
             {
-                top.TryAdd(path, entry);
-            }
-            else if (parts.Length == 2)
+                1 => top.TryAdd(path, entry),
+                2 => (folders.TryGetValue(parts[0], out var files) ? files : folders[parts[0]] = new(StringComparer.OrdinalIgnoreCase))
+                    .TryAdd(parts[1], entry),
+                _ => true,
+            };
+            if (!added)
             {
-                (folders.TryGetValue(parts[0], out var files) ? files : folders[parts[0]] = new(StringComparer.OrdinalIgnoreCase))
-                    .TryAdd(parts[1], entry);
+                // R28: which of two same-named entries is the real file cannot be known; a zip tool would silently pick one.
+                throw new SourceReadException(
+                    $"The zip holds two entries named '{entry.FullName}' (names are compared without case); zip the export again so each file is in it once")
+                {
+                    File = parts[^1],
+                };
             }
         }
 

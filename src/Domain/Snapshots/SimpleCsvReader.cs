@@ -55,11 +55,8 @@ public static class SimpleCsvReader
         var counter = new RowCounter(rowsRead, ct);
         var s = new Snapshot { LinkKind = LinkKind };
         using var reader = new CsvRowReader(csv, leaveOpen: true) { FileName = fileName };
-        if (!reader.TryRead(out var head))
-        {
-            // Bulk links from an empty file would end every link; an empty file is a failed export, not news.
-            throw new SourceReadException($"{fileName} is empty") { File = fileName };
-        }
+        // Bulk links from an empty file would end every link; an empty file is a failed export, not news (R28).
+        var head = ReaderIssues.Header(reader, fileName, "student");
 
         var h = new CsvHeader(head.Fields, name => Key(name, GuardianPrefixes));
         WarnDuplicates(s, h, new SourceLocation(fileName, head.Line));
@@ -92,6 +89,11 @@ public static class SimpleCsvReader
             }
 
             var at = new SourceLocation(fileName, row.Line);
+            if (ReaderIssues.SkipForText(s.Issues, reader, Entities.GuardianLink, CsvHeader.Value(f, id), at))
+            {
+                continue;
+            }
+
             WarnExtra(s, h, f, at);
             var guardianEmail = CsvHeader.Value(f, email);
             var key = CsvHeader.Value(f, id) ?? guardianEmail?.ToLowerInvariant() ?? CsvHeader.Value(f, sms) ?? CsvHeader.Value(f, phone);
@@ -99,7 +101,7 @@ public static class SimpleCsvReader
             var student = CsvHeader.Value(f, studentId) ?? studentMail;
             if (student is null)
             {
-                Issue(s, Severities.Error, null, Entities.GuardianLink, key, at, "The row names no student (SIS id or email); skipped");
+                Issue(s, Severities.Error, ReaderIssues.References, Entities.GuardianLink, key, at, "The row names no student (SIS id or email); skipped");
                 continue;
             }
 
@@ -129,8 +131,10 @@ public static class SimpleCsvReader
             }
         }
 
+        ReaderIssues.AddTextIssues(s.Issues, reader, fileName);
         s.Modes[SnapshotKinds.People] = FeedMode.Delta;
         s.Modes[SnapshotKinds.GuardianLinks] = FeedMode.Bulk;
+        s.GuardiansNeedStudents = true;
         counter.Finish();
         return s;
     }
@@ -163,7 +167,7 @@ public static class SimpleCsvReader
     {
         foreach (var duplicate in h.Duplicates)
         {
-            Issue(s, Severities.Warning, null, null, null, at, $"Column '{duplicate}' has the same name as an earlier column; the first is read");
+            Issue(s, Severities.Warning, ReaderIssues.Structure, null, null, at, $"Column '{duplicate}' has the same name as an earlier column; the first is read");
         }
     }
 
@@ -171,7 +175,7 @@ public static class SimpleCsvReader
     {
         if (h.HasExtraValues(fields))
         {
-            Issue(s, Severities.Warning, null, null, null, at, "The row has more values than the header has columns; the extra values are ignored");
+            Issue(s, Severities.Warning, ReaderIssues.Structure, null, null, at, "The row has more values than the header has columns; the extra values are ignored");
         }
     }
 
@@ -187,10 +191,8 @@ public static class SimpleCsvReader
         public void Read(Stream stream, string file, bool students)
         {
             using var csv = new CsvRowReader(stream, leaveOpen: true) { FileName = file };
-            if (!csv.TryRead(out var head))
-            {
-                return;
-            }
+            // R28: an empty file would read as "nobody", and the People mode is bulk: everyone would be archived.
+            var head = ReaderIssues.Header(csv, file, "SIS id");
 
             var h = new CsvHeader(head.Fields, name => Key(name, PeoplePrefixes));
             WarnDuplicates(_s, h, new SourceLocation(file, head.Line));
@@ -203,7 +205,7 @@ public static class SimpleCsvReader
                 role = h.Find("role", "type", "position");
             if (sis < 0)
             {
-                throw new SourceReadException($"{file} has no SIS id column (e.g. 'SIS ID')") { File = file, Row = head.Line };
+                throw new SourceReadException($"{file} has no header row with a SIS id column (e.g. 'SIS ID'); add the header row") { File = file, Row = head.Line };
             }
 
             while (csv.TryRead(out var row))
@@ -216,17 +218,28 @@ public static class SimpleCsvReader
                 }
 
                 var at = new SourceLocation(file, row.Line);
+                var rowId = CsvHeader.Value(f, sis)?.Replace("\0", "", StringComparison.Ordinal);
+                if (ReaderIssues.SkipForText(_s.Issues, csv, Entities.Person, rowId, at))
+                {
+                    if (!string.IsNullOrEmpty(rowId))
+                    {
+                        _s.Skipped.Add(new SourceSkip(SnapshotKinds.People, rowId, at));
+                    }
+
+                    continue;
+                }
+
                 WarnExtra(_s, h, f, at);
                 if (CsvHeader.Value(f, sis) is not { } id)
                 {
-                    Issue(_s, Severities.Error, null, Entities.Person, null, at, "The row has no SIS id; skipped");
+                    Issue(_s, Severities.Error, ReaderIssues.Partial, Entities.Person, null, at, "The row has no SIS id; skipped");
                     continue;
                 }
 
                 if (!_ids.TryAdd(id, at))
                 {
                     var firstAt = _ids[id];
-                    Issue(_s, Severities.Error, null, Entities.Person, id, at,
+                    Issue(_s, Severities.Error, ReaderIssues.Partial, Entities.Person, id, at,
                         $"SIS id '{id}' is on {firstAt.File} line {firstAt.Row} and {file} line {row.Line}; the first is read, this one skipped");
                     continue;
                 }
@@ -243,6 +256,8 @@ public static class SimpleCsvReader
                     students ? GraduationYear(CsvHeader.Value(f, year), id, at) : null,
                     CsvHeader.Value(f, sms), CsvHeader.Value(f, phone), id, school is null ? [] : [school], at));
             }
+
+            ReaderIssues.AddTextIssues(_s.Issues, csv, file);
         }
 
         public Snapshot Finish(bool students, bool staff)
@@ -272,7 +287,7 @@ public static class SimpleCsvReader
             };
             if (role is null or Roles.Student or Roles.Guardian)
             {
-                Issue(_s, Severities.Warning, null, Entities.Person, id, at, $"Role '{value}' is not a staff role; read as teacher");
+                Issue(_s, Severities.Warning, ReaderIssues.Partial, Entities.Person, id, at, $"Role '{value}' is not a staff role; read as teacher");
                 return Roles.Teacher;
             }
 
@@ -291,7 +306,7 @@ public static class SimpleCsvReader
                 return year;
             }
 
-            Issue(_s, Severities.Warning, null, Entities.Person, id, at, $"Graduation year '{value}' is not a four-digit year; left empty");
+            Issue(_s, Severities.Warning, ReaderIssues.Partial, Entities.Person, id, at, $"Graduation year '{value}' is not a four-digit year; left empty");
             return null;
         }
     }

@@ -43,6 +43,11 @@ public sealed class Snapshot
     /// students only, so it must not abandon staff.
     /// </summary>
     public HashSet<string>? BulkPeopleRoles { get; set; }
+    /// <summary>
+    /// True for a guardian file (R27): its guardians come only with their students, so a guardian none of whose
+    /// students exists is skipped rather than created without a link.
+    /// </summary>
+    public bool GuardiansNeedStudents { get; set; }
 
     public FeedMode ModeOf(string kind) => Modes.GetValueOrDefault(kind, FeedMode.Absent);
 }
@@ -112,7 +117,11 @@ public sealed record SourceCourse(string SourceId, string Title, string? CourseC
 public sealed record SourceDeletion(string Kind, string SourceId, SourceLocation At);
 
 /// <summary>A row of record kind <paramref name="Kind"/> that was present but skipped with an issue.</summary>
-public sealed record SourceSkip(string Kind, string SourceId, SourceLocation At);
+public sealed record SourceSkip(string Kind, string SourceId, SourceLocation At)
+{
+    /// <summary>For a skipped enrollment row: the class and person it names, so that enrollment is not read as absent.</summary>
+    public (string ClassSourceId, string PersonSourceId)? Enrollment { get; init; }
+}
 
 public sealed record SourceIssue(string Severity, string? Rule, string? Entity, string? SourceId, SourceLocation At, string Message);
 

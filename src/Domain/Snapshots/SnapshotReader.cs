@@ -37,24 +37,21 @@ public static class SnapshotReader
     private static Snapshot Read(Stream content, string fileName, string kind, IProgress<long>? rowsRead, CancellationToken ct)
     {
         content.Position = 0;
-        var head = new byte[4096];
+        var head = new byte[SniffBytes];
         var length = content.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         content.Position = 0;
-        if (length == 0)
+        switch (Sniff(head.AsSpan(0, length)))
         {
-            throw new SourceReadException("The upload is empty");
-        }
+            case FileFormat.Empty:
+                throw new SourceReadException("The file is empty (0 bytes); deliver the export again") { File = Path.GetFileName(fileName) };
+            case FileFormat.Zip:
+                using (var zip = OpenZip(content, Path.GetFileName(fileName)))
+                {
+                    return kind == Guardians ? ReadGuardians(zip, rowsRead, ct) : ReadRoster(zip, rowsRead, ct);
+                }
 
-        var bytes = head.AsSpan(0, length);
-        if (IsZip(bytes))
-        {
-            using var zip = SafeZip.Open(content);
-            return kind == Guardians ? ReadGuardians(zip, rowsRead, ct) : ReadRoster(zip, rowsRead, ct);
-        }
-
-        if (!IsText(bytes))
-        {
-            throw new SourceReadException("The upload is neither a OneRoster zip nor a CSV file");
+            case FileFormat.Other:
+                throw new SourceReadException("The file is neither a OneRoster zip nor a CSV file") { File = Path.GetFileName(fileName) };
         }
 
         var name = Path.GetFileName(fileName);
@@ -76,6 +73,19 @@ public static class SnapshotReader
 
         throw new SourceReadException(
             $"A single CSV upload must be named students.csv or staff.csv, not '{name}'; send OneRoster files as one zip") { File = name };
+    }
+
+    /// <summary>Opens a zip; a failure to open it names the file it is (the entry names its own failures).</summary>
+    private static SafeZip OpenZip(Stream content, string name)
+    {
+        try
+        {
+            return SafeZip.Open(content);
+        }
+        catch (SourceReadException e) when (e.File is null)
+        {
+            throw new SourceReadException(e.Message, e.InnerException) { File = name };
+        }
     }
 
     private static Snapshot ReadRoster(SafeZip zip, IProgress<long>? rowsRead, CancellationToken ct)
@@ -107,31 +117,62 @@ public static class SnapshotReader
         return SimpleCsvReader.ReadGuardians(csv, name, rowsRead, ct);
     }
 
-    private static bool IsZip(ReadOnlySpan<byte> head) =>
-        head.Length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] is 3 or 5 or 7 && head[3] is 4 or 6 or 8;
+    /// <summary>How many leading bytes <see cref="Sniff"/> wants; fewer is fine for a shorter file.</summary>
+    public const int SniffBytes = 4096;
 
-    /// <summary>Text has no NUL bytes and almost no other control bytes; a UTF-16 BOM also counts as text.</summary>
-    private static bool IsText(ReadOnlySpan<byte> head)
+    /// <summary>
+    /// What a file is, from its first bytes (at least <see cref="SniffBytes"/> of them when the file is longer): the one sniffer for the Api's upload check
+    /// and the reader. Text is CSV in one of the encodings R26 decodes; it may hold a rare NUL (that row is skipped when
+    /// read), but not the NUL of every other byte of UTF-16 without a BOM, nor many other control bytes.
+    /// </summary>
+    public static FileFormat Sniff(ReadOnlySpan<byte> head)
     {
-        if (head is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
+        if (head.IsEmpty)
         {
-            return true;
+            return FileFormat.Empty;
+        }
+
+        if (head.Length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] is 3 or 5 or 7 && head[3] is 4 or 6 or 8)
+        {
+            return FileFormat.Zip;
+        }
+
+        if (head is [0xFF, 0xFE, ..])
+        {
+            return FileFormat.Utf16LittleEndianCsv;
+        }
+
+        if (head is [0xFE, 0xFF, ..])
+        {
+            return FileFormat.Utf16BigEndianCsv;
         }
 
         var control = 0;
         foreach (var b in head)
         {
-            if (b == 0)
-            {
-                return false;
-            }
-
             if (b < 0x20 && b is not ((byte)'\t' or (byte)'\n' or (byte)'\r' or 0x0C))
             {
                 control++;
             }
         }
 
-        return control * 100 <= head.Length;
+        if (control * 100 > head.Length)
+        {
+            return FileFormat.Other;
+        }
+
+        // A sequence cut at the end of a full sample (the file goes on) is still UTF-8.
+        for (var cut = 0; cut < (head.Length >= SniffBytes ? 4 : 1); cut++)
+        {
+            if (System.Text.Unicode.Utf8.IsValid(head[..^cut]))
+            {
+                return FileFormat.Utf8Csv;
+            }
+        }
+
+        return FileFormat.Windows1252Csv;
     }
 }
+
+/// <summary>What <see cref="SnapshotReader.Sniff"/> says a file is.</summary>
+public enum FileFormat { Empty, Zip, Utf8Csv, Utf16LittleEndianCsv, Utf16BigEndianCsv, Windows1252Csv, Other }

@@ -36,9 +36,36 @@ public static class GuardianFeedMerge
             }
         }
 
+        // R27: a row naming no student of the primary source is skipped, and a guardian none of whose rows names one is
+        // not added at all (no guardian without a student).
+        var resolved = new List<(SourceGuardianLink Link, string Student)>();
+        foreach (var link in feed.GuardianLinks)
+        {
+            var student = link.StudentEmail is { } studentEmail
+                ? studentsByEmail.GetValueOrDefault(EmailNormalizer.Normalize(studentEmail) ?? "")
+                : students.GetValueOrDefault(link.StudentSourceId);
+            if (student is null)
+            {
+                primary.Issues.Add(new SourceIssue(Severities.Warning, ReaderIssues.References, Entities.GuardianLink, link.GuardianSourceId, link.At,
+                    $"The guardian file names student '{link.StudentSourceId}', who is not in the source; the row is skipped"));
+            }
+            else
+            {
+                resolved.Add((link, student));
+            }
+        }
+
+        var withStudent = resolved.Select(r => r.Link.GuardianSourceId).ToHashSet(StringComparer.Ordinal);
         var guardianIds = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var guardian in feed.People)
         {
+            if (!withStudent.Contains(guardian.SourceId))
+            {
+                primary.Issues.Add(new SourceIssue(Severities.Warning, ReaderIssues.References, Entities.Person, guardian.SourceId, guardian.At,
+                    "No row of this guardian names a student who is in the source; the guardian is skipped"));
+                continue;
+            }
+
             if (EmailNormalizer.Normalize(guardian.Email) is { } email && guardiansByEmail.TryGetValue(email, out var known))
             {
                 guardianIds[guardian.SourceId] = known;
@@ -50,17 +77,9 @@ public static class GuardianFeedMerge
         }
 
         var links = primary.GuardianLinks.Select(l => (l.GuardianSourceId, l.StudentSourceId)).ToHashSet();
-        foreach (var link in feed.GuardianLinks)
+        foreach (var (link, student) in resolved)
         {
-            var student = link.StudentEmail is { } studentEmail
-                ? studentsByEmail.GetValueOrDefault(EmailNormalizer.Normalize(studentEmail) ?? "")
-                : students.GetValueOrDefault(link.StudentSourceId);
-            if (student is null)
-            {
-                primary.Issues.Add(new SourceIssue(Severities.Warning, "R11", Entities.GuardianLink, link.GuardianSourceId, link.At,
-                    $"The guardian file names student '{link.StudentSourceId}', who is not in the source; the link is skipped"));
-            }
-            else if (guardianIds.TryGetValue(link.GuardianSourceId, out var guardian) && links.Add((guardian, student)))
+            if (guardianIds.TryGetValue(link.GuardianSourceId, out var guardian) && links.Add((guardian, student)))
             {
                 primary.GuardianLinks.Add(new SourceGuardianLink(guardian, student, link.Relationship, link.At));
             }

@@ -9,13 +9,14 @@ namespace RosterSync.Domain.Tests.Imports;
 
 /// <summary>
 /// Every public sample bundle, read and planned into an empty district. The only error-severity issues
-/// are the ones the data deserves: people with no email or a duplicate email (R6).
+/// are the ones the data deserves: people with no email or a duplicate email (R6), classes whose school is not in
+/// the bundle (R27).
 /// </summary>
 public class SampleImportTests
 {
     public static TheoryData<string, int, int, int, int> Bundles() => new()
     {
-        // bundle, people, classes, enrollments, R6 errors (all deserved: empty or duplicate emails in the data)
+        // bundle, people, classes, enrollments, errors (all deserved: R6 empty or duplicate emails, R27 classes of a missing school)
         { "classlink-sandbox/OneRoster-original.zip", 180, 72, 305, 0 },
         { "classlink-sandbox/csv-dump", 180, 72, 305, 0 },
         { "edfi-lms-toolkit/OneRoster-1.1-Sample-Data", 10, 2, 12, 0 },  // 24 rows: per-semester duplicates of 12 enrollments
@@ -27,7 +28,7 @@ public class SampleImportTests
         { "moodle-enrol-oneroster/v1p2_full_dataset.zip", 6, 1, 3, 0 },
         { "oat-oneroster-import/OneRosterv1p1BaseCSV", 0, 3, 0, 2 },
         { "oneroster-mocker", 1997, 0, 0, 2 },
-        { "onerostersync-net", 4, 3, 3, 0 },
+        { "onerostersync-net", 4, 1, 0, 2 },  // classes point at Sch_000002, the org is Sch_S00002 (R27)
     };
 
     internal static Snapshot Read(string bundle)
@@ -43,7 +44,7 @@ public class SampleImportTests
 
     [Theory]
     [MemberData(nameof(Bundles))]
-    public void Sample_imports_with_only_the_errors_its_data_deserves(string bundle, int people, int classes, int enrollments, int r6Errors)
+    public void Sample_imports_with_only_the_errors_its_data_deserves(string bundle, int people, int classes, int enrollments, int deservedErrors)
     {
         var plan = Planner.Plan(Read(bundle), RosterState.Empty, SyncSettings.Default);
 
@@ -51,8 +52,8 @@ public class SampleImportTests
         Assert.Equal(classes, plan.Classes.Count);
         Assert.Equal(enrollments, plan.Enrollments.Count);
         var errors = plan.Issues.Where(i => i.Severity == Severities.Error).ToList();
-        Assert.All(errors, e => Assert.Equal("R6", e.Rule));
-        Assert.Equal(r6Errors, errors.Count);
+        Assert.All(errors, e => Assert.True(e.Rule is "R6" or "R27", e.Rule));
+        Assert.Equal(deservedErrors, errors.Count);
         Assert.Null(plan.SafetyStop);
     }
 
@@ -86,9 +87,10 @@ public class SampleImportTests
         Assert.Equal((Entities.Course, ChangeActions.Archived, "10009", "R14"), (archived.Entity, archived.Action, archived.SourceId, archived.Rule));
         state = state.After(step3);
 
+        // Its school is the district org, not a school: no class without a school (R27).
         var step4 = Planner.Plan(Read("onerostersync-net/Step4-AddClass"), state, SyncSettings.Default);
-        var newClass = Assert.Single(step4.Changes);
-        Assert.Equal((Entities.Class, ChangeActions.Created, "3221847"), (newClass.Entity, newClass.Action, newClass.SourceId));
-        Assert.Null(step4.Classes.Single().SchoolId);   // its school is the district org, not a school
+        Assert.Empty(step4.Changes);
+        var skipped = Assert.Single(step4.Issues, i => i.Rule == "R27" && i.SourceId == "3221847");
+        Assert.Equal((Entities.Class, "classes.csv", 6), (skipped.Entity, skipped.File, skipped.Row));
     }
 }

@@ -74,7 +74,7 @@ public class SnapshotReaderTests
 
         var e = await Assert.ThrowsAsync<SourceReadException>(() => Upload(new MemoryStream(garbage), "roster.zip"));
 
-        Assert.Equal("The upload is neither a OneRoster zip nor a CSV file", e.Message);
+        Assert.Equal(("The file is neither a OneRoster zip nor a CSV file", "roster.zip"), (e.Message, e.File));
     }
 
     [Fact]

@@ -187,9 +187,36 @@ public class SftpSourceTests(SourceWorkerFixture worker, SshdServer sshd) : ICla
 
         Assert.Equal(RunStatus.Failed, failed.Status);
         Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R22'", failed.Id));
+        // The error and its issue name the remote file and say what to do about it.
+        Assert.Matches(@"^The SFTP file '[^']*/roster-2\.zip' could not be read: The file is not a zip archive, or a damaged one .*Replace it on the server", failed.Error);
+        Assert.EndsWith("/roster-2.zip", await worker.TextAsync("SELECT file FROM run_issues WHERE run_id = $1 AND rule = 'R22'", failed.Id));
         Assert.Equal(before, await worker.RosterStateAsync(district));
         Assert.Equal(RunStatus.Failed, again.Status);
         Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM sftp_processed_files WHERE district_id = $1", district));
+    }
+
+    [Fact]
+    public async Task R26_a_windows_1252_bundle_with_a_nul_in_one_row_applies_with_issues_instead_of_failing_in_postgresql()
+    {
+        var (district, outbox) = await DistrictAsync();
+        var folder = Directory.CreateTempSubdirectory();
+        var demo = Path.Combine(WorkerFixture.RepoRoot(), "samples", "demo-district");
+        foreach (var file in Directory.GetFiles(demo, "*.csv")) File.Copy(file, Path.Combine(folder.FullName, Path.GetFileName(file)));
+        var users = File.ReadAllText(Path.Combine(demo, "users.csv"))
+            .Replace(",Maria,Lopez,", ",María,López,", StringComparison.Ordinal).Replace(",James,Chen,", ",Ja\0mes,Chen,", StringComparison.Ordinal);
+        File.WriteAllBytes(Path.Combine(folder.FullName, "users.csv"), System.Text.CodePagesEncodingProvider.Instance.GetEncoding(1252)!.GetBytes(users));
+        SshdServer.Put(outbox, "roster.zip", WorkerFixture.Zip(folder.FullName), Monday);
+
+        var run = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("María López", await worker.TextAsync(
+            "SELECT given_name || ' ' || family_name FROM people WHERE district_id = $1 AND email = 'maria.lopez@demo.k12.example'", district));
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1 AND email = 'james.chen@demo.k12.example'", district));
+        Assert.Equal("error users.csv 3 tch-2|warning users.csv 2 ", await worker.TextAsync("""
+            SELECT string_agg(severity || ' ' || file || ' ' || row || ' ' || coalesce(source_id, ''), '|' ORDER BY severity, row DESC)
+            FROM run_issues WHERE run_id = $1 AND rule = 'R26'
+            """, run.Id));
     }
 
     [Fact]
@@ -283,7 +310,9 @@ public class SftpSourceTests(SourceWorkerFixture worker, SshdServer sshd) : ICla
             JOIN people p ON p.id = g.guardian_id JOIN people s ON s.id = g.student_id
             WHERE g.district_id = $1 AND p.email = 'nana.diaz@family.example'
             """, district));
-        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R11' AND message LIKE '%9999%'", run.Id));
+        // R27: the row naming an unknown student is skipped, and its guardian, who has no other student, is not created.
+        Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_issues WHERE run_id = $1 AND rule = 'R27' AND message LIKE '%9999%'", run.Id));
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1 AND email = 'lost.parent@family.example'", district));
     }
 
     [Fact]

@@ -35,7 +35,11 @@ public sealed class GuardianFeedReader(SftpFetcher fetcher)
         }
         catch (SourceReadException e)
         {
-            throw new SourceReadException($"The guardian feed could not be read: {e.Message}", e) { File = e.File, Row = e.Row };
+            throw new SourceReadException($"The guardian feed '{path}' on the SFTP server could not be read: {e.Message.TrimEnd('.')}. Replace the file with a complete guardian CSV.", e)
+            {
+                File = e.File is null || e.File == Path.GetFileName(path) ? path : $"{path}: {e.File}",
+                Row = e.Row,
+            };
         }
     }
 }

@@ -88,7 +88,21 @@ public sealed class SftpReader(SftpFetcher fetcher, SftpProcessedFiles processed
         Snapshot snapshot;
         await using (content!)
         {
-            snapshot = await SnapshotReader.ReadUploadAsync(content!, file.Name, SnapshotReader.Roster, request.Progress, ct);
+            try
+            {
+                snapshot = await SnapshotReader.ReadUploadAsync(content!, file.Name, SnapshotReader.Roster, request.Progress, ct);
+            }
+            catch (SourceReadException e)
+            {
+                // The file stays pending (it was not taken), so every run would fail on it again until it is replaced.
+                throw new SourceReadException(
+                    $"The SFTP file '{file.Path}' could not be read: {e.Message.TrimEnd('.')}. Replace it on the server with a complete, valid export "
+                    + "(or move it out of the folder): until then every run reads it again.", e)
+                {
+                    File = e.File is null || e.File == file.Name ? file.Path : $"{file.Path}: {e.File}",
+                    Row = e.Row,
+                };
+            }
         }
 
         if (request.RunId is { } taker)
@@ -119,7 +133,7 @@ public sealed class SftpReader(SftpFetcher fetcher, SftpProcessedFiles processed
     private static Snapshot NothingNew(string folder, string pattern, RemoteFile? newest)
     {
         var snapshot = new Snapshot { LinkKind = LinkKinds.OneRoster };
-        snapshot.Issues.Add(new SourceIssue(Severities.Warning, null, null, null, new SourceLocation(folder), newest is null
+        snapshot.Issues.Add(new SourceIssue(Severities.Warning, ReaderIssues.Partial, null, null, new SourceLocation(folder), newest is null
             ? $"No new file: no file in '{folder}' matches '{pattern}'; nothing to do."
             : $"No new file: the newest file in '{folder}', '{newest.Name}', was already processed; nothing to do."));
         return snapshot;
