@@ -6,7 +6,8 @@ namespace RosterSync.Domain.Reconciliation;
 /// <summary>
 /// R12–R15: records of this source that were in its previous snapshot and are absent now. Absent means:
 /// the kind came as a bulk file and the source id is not in it (skipped and filtered rows are present),
-/// or a delta file marked it tobedeleted. Manual records are never abandoned.
+/// or a delta file marked it tobedeleted; a person matched in this run is never absent (R2, R3). Manual records are never
+/// abandoned. Every absent record is changed or kept under the rule that kept it (<see cref="Plan.Kept"/>, R14).
 /// </summary>
 internal static class AbandonRules
 {

@@ -217,7 +217,8 @@ internal static class PeopleSteps
 
     /// <summary>
     /// Guardian links from the source are opened, one per guardian and student whatever the relationship, which the
-    /// source keeps up to date; synced links the source no longer sends are ended (R11).
+    /// source keeps up to date; synced links the source no longer sends are ended (R11), except those of gone people, which
+    /// the abandonment rules decide (R15 soft keeps a family's).
     /// </summary>
     public static void PlanGuardianLinks(Snapshot incoming, PlanBooks books)
     {
