@@ -487,7 +487,7 @@ public static class OneRosterZipReader
                 var idText = csv.Trimmed(idColumn);
                 if (ReaderIssues.SkipForText(_s.Issues, csv, entity, idText.IsEmpty ? null : idText.ToString(), at))
                 {
-                    Skip(kind, idText, at);
+                    Skip(kind, idText, at, kind == SnapshotKinds.Enrollments ? (Clean(csv.Trimmed(header.Find("classSourcedId"))), Clean(csv.Trimmed(header.Find("userSourcedId")))) : null);
                     continue;
                 }
 
@@ -534,13 +534,16 @@ public static class OneRosterZipReader
         }
 
         /// <summary>A row that is present but not read: its record is not absent (SPEC §4), so it must not be abandoned.</summary>
-        private void Skip(string? kind, ReadOnlySpan<char> id, SourceLocation at)
+        /// <param name="enrollment">For an enrollment row, the class and user it names, so its enrollment is kept too.</param>
+        private void Skip(string? kind, ReadOnlySpan<char> id, SourceLocation at, (string, string)? enrollment = null)
         {
             if (kind is not null && !id.IsEmpty)
             {
-                _s.Skipped.Add(new SourceSkip(kind, id.ToString().Replace("\0", "", StringComparison.Ordinal), at));
+                _s.Skipped.Add(new SourceSkip(kind, Clean(id), at) { Enrollment = enrollment });
             }
         }
+
+        private static string Clean(ReadOnlySpan<char> value) => value.ToString().Replace("\0", "", StringComparison.Ordinal);
 
         /// <summary>
         /// A delta file may carry several rows of one record (its changes since the last export, an update and then

@@ -75,6 +75,7 @@ public class MalformedBundleTests
         ["NUL in a value"] = (b => b.Replace(U, "Zoé", "Zo\0é"), Issues(Err("R26", U, 3, "stu-2"))),
         ["NUL in the header row"] = (b => b.Replace(U, "givenName", "given\0Name"), Fails("The header row of users.csv holds a NUL character", U)),
         ["NUL in the manifest"] = (b => b.Replace(M, "file.demographics,absent", "file.demo\0graphics,absent"), Issues(Err("R26", M, 10))),
+        ["NUL in an enrollment row"] = (b => b.Replace(E, "enr-2,active,", "enr-2,act\0ive,"), Issues(Err("R26", E, 3, "enr-2"))),
         ["NUL in a class row"] = (b => b.Replace(C, "Algebra I", "Algebra\0I"), Issues(Err("R26", C, 2, "cls-1"))),
         ["mixed line endings"] = (b => b.Text(U, string.Concat(b.TextOf(U).Split('\n').Select((l, i) => l + (i % 3 == 0 ? "\r\n" : i % 3 == 1 ? "\n" : "\r")))), Issues()),
         ["blank lines and blank rows"] = (b => b.Replace(U, "\nstu-2", "\n\n,,,,,,\n   \nstu-2"), Issues()),
