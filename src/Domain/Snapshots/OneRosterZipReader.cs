@@ -327,7 +327,7 @@ public static class OneRosterZipReader
 
         private void ReadModes()
         {
-            var declared = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            var declared = new Dictionary<string, (string? Value, int Line)>(StringComparer.OrdinalIgnoreCase);
             var manifest = zip.Find(Manifest + ".csv");
             if (manifest is not null)
             {
@@ -335,7 +335,7 @@ public static class OneRosterZipReader
             }
 
             if (zip.Find("users.csv") is null
-                && !(declared.TryGetValue("file.users", out var usersMode) && string.Equals(usersMode, "absent", StringComparison.OrdinalIgnoreCase)))
+                && !(declared.TryGetValue("file.users", out var usersMode) && string.Equals(usersMode.Value, "absent", StringComparison.OrdinalIgnoreCase)))
             {
                 // A manifest may declare users absent (a partial delta); otherwise the package is broken.
                 throw new SourceReadException("The zip has no users.csv") { File = "users.csv" };
@@ -356,28 +356,33 @@ public static class OneRosterZipReader
                     continue;
                 }
 
-                var value = declared.GetValueOrDefault("file." + file);
+                string? value = null;
+                int? line = null;
+                if (declared.TryGetValue("file." + file, out var entry))
+                {
+                    (value, line) = entry;
+                }
                 _modes[file] = value?.ToLowerInvariant() switch
                 {
                     "bulk" when present => FeedMode.Bulk,
                     "delta" when present => FeedMode.Delta,
-                    "bulk" or "delta" => Warned(FeedMode.Absent, $"The manifest declares {name} as {value} but the zip has none; read as absent"),
+                    "bulk" or "delta" => Warned(FeedMode.Absent, line, $"The manifest declares {name} as {value} but the zip has none; read as absent"),
                     "absent" or null when present => Warned(
-                        FeedMode.Absent, $"{name} is in the zip but the manifest {(value is null ? "does not list it" : "says it is absent")}; it is not read"),
+                        FeedMode.Absent, line, $"{name} is in the zip but the manifest {(value is null ? "does not list it" : "says it is absent")}; it is not read"),
                     "absent" or null => FeedMode.Absent,
-                    _ when present => Warned(FeedMode.Bulk, $"The manifest gives {name} the mode '{value}'; read as bulk"),
+                    _ when present => Warned(FeedMode.Bulk, line, $"The manifest gives {name} the mode '{value}'; read as bulk"),
                     _ => FeedMode.Absent,
                 };
             }
 
-            FeedMode Warned(FeedMode mode, string message)
+            FeedMode Warned(FeedMode mode, int? line, string message)
             {
-                Warn(null, null, new SourceLocation("manifest.csv"), message, ReaderIssues.Structure);
+                Warn(null, null, new SourceLocation("manifest.csv", line), message, ReaderIssues.Structure);
                 return mode;
             }
         }
 
-        private void ReadManifest(ZipArchiveEntry entry, Dictionary<string, string?> declared)
+        private void ReadManifest(ZipArchiveEntry entry, Dictionary<string, (string? Value, int Line)> declared)
         {
             using var csv = new CsvRowReader(zip.OpenEntry(entry)) { FileName = "manifest.csv" };
             var rows = 0;
@@ -408,7 +413,7 @@ public static class OneRosterZipReader
                 {
                     Warn(null, null, new("manifest.csv", row.Line), $"Unknown manifest key '{key}' ignored", ReaderIssues.Structure);
                 }
-                else if (!declared.TryAdd(key, value))
+                else if (!declared.TryAdd(key, (value, row.Line)))
                 {
                     Warn(null, null, new("manifest.csv", row.Line), $"Manifest key '{key}' repeated; the first is used", ReaderIssues.Structure);
                 }
@@ -487,7 +492,7 @@ public static class OneRosterZipReader
                 var idText = csv.Trimmed(idColumn);
                 if (ReaderIssues.SkipForText(_s.Issues, csv, entity, idText.IsEmpty ? null : idText.ToString(), at))
                 {
-                    Skip(kind, idText, at);
+                    Skip(kind, idText, at, kind == SnapshotKinds.Enrollments ? (Clean(csv.Trimmed(header.Find("classSourcedId"))), Clean(csv.Trimmed(header.Find("userSourcedId")))) : null);
                     continue;
                 }
 
@@ -534,13 +539,16 @@ public static class OneRosterZipReader
         }
 
         /// <summary>A row that is present but not read: its record is not absent (SPEC §4), so it must not be abandoned.</summary>
-        private void Skip(string? kind, ReadOnlySpan<char> id, SourceLocation at)
+        /// <param name="enrollment">For an enrollment row, the class and user it names, so its enrollment is kept too.</param>
+        private void Skip(string? kind, ReadOnlySpan<char> id, SourceLocation at, (string, string)? enrollment = null)
         {
             if (kind is not null && !id.IsEmpty)
             {
-                _s.Skipped.Add(new SourceSkip(kind, id.ToString().Replace("\0", "", StringComparison.Ordinal), at));
+                _s.Skipped.Add(new SourceSkip(kind, Clean(id), at) { Enrollment = enrollment });
             }
         }
+
+        private static string Clean(ReadOnlySpan<char> value) => value.ToString().Replace("\0", "", StringComparison.Ordinal);
 
         /// <summary>
         /// A delta file may carry several rows of one record (its changes since the last export, an update and then
