@@ -5,117 +5,145 @@ using System.Net.Sockets;
 namespace RosterSync.TestSupport;
 
 /// <summary>
-/// A TCP proxy on 127.0.0.1 in front of a real service (PostgreSQL, RabbitMQ) that a test can cut and restore: an
-/// outage as a client sees it, without stopping the shared service. While cut, every open connection is reset and a
-/// new one is reset as soon as it is accepted.
+/// A TCP proxy on 127.0.0.1 in front of one service (PostgreSQL, RabbitMQ), for fault tests with real processes:
+/// point a process at <see cref="Port"/> instead of the service's port. <see cref="CutAsync"/> closes every open
+/// connection and from then on closes each new one as soon as it is accepted (the client sees a reset, as when the
+/// service is down); <see cref="Restore"/> forwards again. The service itself is never touched.
 /// </summary>
 public sealed class TcpFaultProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly string _targetHost;
     private readonly int _targetPort;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<Socket, byte> _open = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Pipe, byte> _open = new();
     private readonly Task _accepting;
     private volatile bool _cut;
 
     public TcpFaultProxy(string targetHost, int targetPort)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(targetHost);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetPort);
         _targetHost = targetHost;
         _targetPort = targetPort;
         _listener.Start();
-        _accepting = AcceptAsync();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _accepting = AcceptAsync(_stopping.Token);
     }
 
+    /// <summary>The address clients connect to: 127.0.0.1.</summary>
     public string Host => ((IPEndPoint)_listener.LocalEndpoint).Address.ToString();
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>Resets every open connection and refuses new ones until <see cref="Restore"/>.</summary>
-    public Task CutAsync()
+    /// <summary>The port on 127.0.0.1 that clients connect to.</summary>
+    public int Port { get; }
+
+    public bool IsCut => _cut;
+
+    /// <summary>Connections forwarded right now.</summary>
+    public int OpenConnections => _open.Count;
+
+    /// <summary>Closes every open connection (with a reset) and refuses new ones until <see cref="Restore"/>.</summary>
+    public async Task CutAsync()
     {
         _cut = true;
-        foreach (var socket in _open.Keys) Reset(socket);
-        return Task.CompletedTask;
+        await Task.WhenAll(_open.Keys.Select(p => p.CloseAsync()));
     }
 
+    /// <summary>Forwards new connections again.</summary>
     public void Restore() => _cut = false;
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        _cut = true;
+        await _stopping.CancelAsync();
         _listener.Stop();
-        foreach (var socket in _open.Keys) Reset(socket);
-        try { await _accepting; } catch (OperationCanceledException) { }
-        _stop.Dispose();
+        try { await _accepting; }
+        catch (OperationCanceledException) { }
+        await Task.WhenAll(_open.Keys.Select(p => p.CloseAsync()));
+        _stopping.Dispose();
     }
 
-    private async Task AcceptAsync()
+    private async Task AcceptAsync(CancellationToken ct)
     {
-        while (!_stop.IsCancellationRequested)
+        while (!ct.IsCancellationRequested)
         {
             Socket client;
-            try
+            try { client = await _listener.AcceptSocketAsync(ct); }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
+            if (_cut)
             {
-                client = await _listener.AcceptSocketAsync(_stop.Token);
+                Reset(client);
+                continue;
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            if (_cut) Reset(client);
-            else _ = ForwardAsync(client);
+            _ = ForwardAsync(client, ct);
         }
     }
 
-    private async Task ForwardAsync(Socket client)
+    private async Task ForwardAsync(Socket client, CancellationToken ct)
     {
-        var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _open[client] = 0;
-        _open[upstream] = 0;
+        var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        client.NoDelay = true;
         try
         {
-            await upstream.ConnectAsync(_targetHost, _targetPort, _stop.Token);
-            // Either direction ending (or a cut) ends both.
-            await Task.WhenAny(PumpAsync(client, upstream), PumpAsync(upstream, client));
+            await server.ConnectAsync(_targetHost, _targetPort, ct);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-        }
-        finally
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             Reset(client);
-            Reset(upstream);
+            server.Dispose();
+            return;
         }
+        var pipe = new Pipe(client, server);
+        _open.TryAdd(pipe, 0);
+        // A cut that began while this connection was being made must not let it through.
+        if (_cut) await pipe.CloseAsync();
+        else await pipe.RunAsync(ct);
+        _open.TryRemove(pipe, out _);
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    /// <summary>Closes with RST (linger 0), so the peer sees the connection fail rather than end cleanly.</summary>
+    private static void Reset(Socket socket)
     {
-        var buffer = new byte[16 * 1024];
-        try
+        try { socket.LingerState = new LingerOption(true, 0); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        socket.Dispose();
+    }
+
+    /// <summary>One forwarded connection: bytes copied both ways until either side ends or it is closed.</summary>
+    private sealed class Pipe(Socket client, Socket server)
+    {
+        private int _closing;
+
+        /// <summary>Until either side ends, the proxy stops, or <see cref="CloseAsync"/> disposes both sockets.</summary>
+        public async Task RunAsync(CancellationToken ct)
         {
-            while (!_cut)
+            await Task.WhenAny(CopyAsync(client, server, ct), CopyAsync(server, client, ct));
+            await CloseAsync();
+        }
+
+        public Task CloseAsync()
+        {
+            if (Interlocked.Exchange(ref _closing, 1) == 1) return Task.CompletedTask;
+            Reset(client);
+            Reset(server);
+            return Task.CompletedTask;
+        }
+
+        private static async Task CopyAsync(Socket from, Socket to, CancellationToken ct)
+        {
+            var buffer = new byte[16 * 1024];
+            try
             {
-                var read = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
-                if (read == 0 || _cut) return;
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
+                while (true)
+                {
+                    var read = await from.ReceiveAsync(buffer, SocketFlags.None, ct);
+                    if (read == 0) return;
+                    var sent = 0;
+                    while (sent < read) sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, ct);
+                }
             }
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-        }
-    }
-
-    /// <summary>Closes with an RST, as a dead peer or a dropped route looks to the client.</summary>
-    private void Reset(Socket socket)
-    {
-        _open.TryRemove(socket, out _);
-        try
-        {
-            socket.LingerState = new LingerOption(true, 0);
-            socket.Close();
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
+            catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
         }
     }
 }

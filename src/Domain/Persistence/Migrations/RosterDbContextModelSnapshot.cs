@@ -1056,6 +1056,14 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("issue_count");
 
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasColumnType("text")
+                        .HasColumnName("lease_owner");
+
                     b.Property<string>("Phase")
                         .HasColumnType("text")
                         .HasColumnName("phase");
@@ -1089,6 +1097,10 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("status");
+
+                    b.Property<int>("Takeovers")
+                        .HasColumnType("integer")
+                        .HasColumnName("takeovers");
 
                     b.Property<long>("Total")
                         .HasColumnType("bigint")
