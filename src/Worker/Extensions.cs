@@ -1,4 +1,5 @@
 using MassTransit;
+using RosterSync.Domain.Model;
 using RosterSync.ServiceDefaults;
 using RosterSync.Worker.Runs;
 using RosterSync.Worker.Sources;
@@ -14,11 +15,17 @@ public static class Extensions
             bus.AddConsumer<StartSyncConsumer, StartSyncConsumerDefinition>();
             bus.AddSourceConsumers();
         });
+        // R29: a Worker started while RabbitMQ is unreachable waits for it (MassTransit keeps reconnecting) instead of failing its start and exiting.
+        builder.Services.Configure<MassTransitHostOptions>(o => o.StartTimeout = null);
         builder.Services.AddOptions<DispatcherOptions>().BindConfiguration(DispatcherOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RunProgressOptions>().BindConfiguration(RunProgressOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RunLeaseOptions>().BindConfiguration(RunLeaseOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<RunStatusStore>();
         builder.Services.AddScoped<RunClaimer>();
         builder.Services.AddScoped<SyncRunner>();
         builder.Services.AddScoped<ISourceReader, UploadReader>();

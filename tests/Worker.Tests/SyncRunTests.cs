@@ -25,31 +25,11 @@ public class SyncRunTests(WorkerFixture worker) : IClassFixture<WorkerFixture>
         Assert.True(await worker.ScalarAsync("SELECT count(*) FROM run_changes WHERE run_id = $1", runId) > 100);
     }
 
-    /// <summary>A OneRoster bundle of one school, <paramref name="students"/> students and four enrollments each.</summary>
-    private static byte[] LargeBundle(int students)
-    {
-        var folder = Directory.CreateTempSubdirectory();
-        File.WriteAllText(Path.Combine(folder.FullName, "orgs.csv"), "sourcedId,name,type\nsch-1,Big High,school\n");
-        var users = new System.Text.StringBuilder("sourcedId,orgSourcedIds,role,givenName,familyName,email\n");
-        var classes = new System.Text.StringBuilder("sourcedId,title,schoolSourcedId,classType\n");
-        var enrollments = new System.Text.StringBuilder("sourcedId,classSourcedId,userSourcedId,role\n");
-        for (var c = 0; c < 200; c++) classes.Append(System.Globalization.CultureInfo.InvariantCulture, $"c{c},Class {c},sch-1,scheduled\n");
-        for (var i = 0; i < students; i++)
-        {
-            users.Append(System.Globalization.CultureInfo.InvariantCulture, $"s{i},sch-1,student,Kid,Number{i},kid{i}@big.example\n");
-            for (var k = 0; k < 4; k++) enrollments.Append(System.Globalization.CultureInfo.InvariantCulture, $"e{i}-{k},c{(i + k * 50) % 200},s{i},student\n");
-        }
-        File.WriteAllText(Path.Combine(folder.FullName, "users.csv"), users.ToString());
-        File.WriteAllText(Path.Combine(folder.FullName, "classes.csv"), classes.ToString());
-        File.WriteAllText(Path.Combine(folder.FullName, "enrollments.csv"), enrollments.ToString());
-        return WorkerFixture.Zip(folder.FullName);
-    }
-
     [Fact]
     public async Task A_running_run_shows_its_phase_and_processed_rows_moving()
     {
         var district = await worker.CreateDistrictAsync();
-        var runId = await worker.QueueUploadRunAsync(district, LargeBundle(50_000));
+        var runId = await worker.QueueUploadRunAsync(district, WorkerFixture.LargeBundle(50_000));
         await worker.PublishAsync(runId, district);
 
         var seen = new List<(string Phase, long Processed, long Total)>();
@@ -75,7 +55,7 @@ public class SyncRunTests(WorkerFixture worker) : IClassFixture<WorkerFixture>
     public async Task R23_a_run_cancelled_while_it_applies_applies_nothing()
     {
         var district = await worker.CreateDistrictAsync();
-        var runId = await worker.QueueUploadRunAsync(district, LargeBundle(50_000));
+        var runId = await worker.QueueUploadRunAsync(district, WorkerFixture.LargeBundle(50_000));
         await worker.PublishAsync(runId, district);
         var until = DateTime.UtcNow.AddSeconds(90);
         while (await worker.ScalarAsync("SELECT count(*) FROM sync_runs WHERE id = $1 AND phase = 'applying' AND processed > 0", runId) == 0)

@@ -7,7 +7,7 @@ namespace RosterSync.Worker.Tests;
 /// A Worker whose dispatcher re-publishes a queued run after 2 s and whose runs write their progress every 50 ms,
 /// for the runs and outbox tests.
 /// </summary>
-public sealed class WorkerFixture : WorkerHost
+public class WorkerFixture : WorkerHost
 {
     protected override IEnumerable<KeyValuePair<string, string?>> HostSettings =>
         [new("Dispatcher:Interval", "00:00:00.500"), new("Dispatcher:StaleAfter", "00:00:02"), new("Runs:ProgressInterval", "00:00:00.050")];
@@ -40,6 +40,26 @@ public sealed class WorkerFixture : WorkerHost
             foreach (var file in Directory.GetFiles(folder, "*.csv"))
                 zip.CreateEntryFromFile(file, Path.GetFileName(file));
         return buffer.ToArray();
+    }
+
+    /// <summary>A OneRoster bundle of one school, <paramref name="students"/> students and four enrollments each.</summary>
+    public static byte[] LargeBundle(int students)
+    {
+        var folder = Directory.CreateTempSubdirectory();
+        File.WriteAllText(Path.Combine(folder.FullName, "orgs.csv"), "sourcedId,name,type\nsch-1,Big High,school\n");
+        var users = new System.Text.StringBuilder("sourcedId,orgSourcedIds,role,givenName,familyName,email\n");
+        var classes = new System.Text.StringBuilder("sourcedId,title,schoolSourcedId,classType\n");
+        var enrollments = new System.Text.StringBuilder("sourcedId,classSourcedId,userSourcedId,role\n");
+        for (var c = 0; c < 200; c++) classes.Append(System.Globalization.CultureInfo.InvariantCulture, $"c{c},Class {c},sch-1,scheduled\n");
+        for (var i = 0; i < students; i++)
+        {
+            users.Append(System.Globalization.CultureInfo.InvariantCulture, $"s{i},sch-1,student,Kid,Number{i},kid{i}@big.example\n");
+            for (var k = 0; k < 4; k++) enrollments.Append(System.Globalization.CultureInfo.InvariantCulture, $"e{i}-{k},c{(i + k * 50) % 200},s{i},student\n");
+        }
+        File.WriteAllText(Path.Combine(folder.FullName, "users.csv"), users.ToString());
+        File.WriteAllText(Path.Combine(folder.FullName, "classes.csv"), classes.ToString());
+        File.WriteAllText(Path.Combine(folder.FullName, "enrollments.csv"), enrollments.ToString());
+        return Zip(folder.FullName);
     }
 
     public static byte[] DemoBundle() => File.ReadAllBytes(Path.Combine(RepoRoot(), "samples", "demo-district", "demo-district.zip"));

@@ -42,7 +42,7 @@ public abstract class WorkerHost : IAsyncLifetime
     /// <summary>A last say over the host before it is built (logging providers, say).</summary>
     protected virtual void ConfigureHost(HostApplicationBuilder builder) { }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Host.StopAsync();
         Host.Dispose();

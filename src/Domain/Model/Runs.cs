@@ -23,7 +23,18 @@ public sealed class SyncRun
     public DateTimeOffset? PublishedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>R29: the Worker holding the run while it is running (kept afterwards: who ran it last).</summary>
+    public string? LeaseOwner { get; set; }
+    /// <summary>R29: when the holder's lease ends unless renewed; a running run past it is taken over.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+    /// <summary>R29: how often the run was taken over from a Worker that stopped renewing its lease.</summary>
+    public int Takeovers { get; set; }
 }
+
+/// <summary>What a Worker needs of a run it claimed.</summary>
+public sealed record ClaimedRun(
+    Guid Id, Guid DistrictId, string Trigger, bool DryRun, string SourceKind, Guid? UploadId, bool Approved, Guid? RevertsRunId,
+    int Takeovers = 0);
 
 /// <summary>Counts per entity and action, SPEC §8. Stored as jsonb on the run.</summary>
 public sealed class RunCounts

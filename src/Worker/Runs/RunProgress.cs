@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Npgsql;
+using RosterSync.Domain.Model;
 
 namespace RosterSync.Worker.Runs;
 
@@ -18,20 +19,22 @@ public sealed class RunProgressOptions
 public sealed class RunProgress : IProgress<long>, IAsyncDisposable
 {
     private readonly TimeSpan _flushEvery;
-    private readonly NpgsqlDataSource _dataSource;
+    private readonly RunStatusStore _store;
     private readonly Guid _runId;
+    private readonly string _owner;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private string _phase = Domain.Model.RunPhases.Reading;
+    private string _phase = RunPhases.Reading;
     private long _processed;
     private long _total;
     private int _dirty;
 
-    public RunProgress(NpgsqlDataSource dataSource, Guid runId, TimeSpan flushEvery)
+    public RunProgress(RunStatusStore store, Guid runId, string owner, TimeSpan flushEvery)
     {
         _flushEvery = flushEvery;
-        _dataSource = dataSource;
+        _store = store;
         _runId = runId;
+        _owner = owner;
         _loop = Task.Run(FlushLoopAsync);
     }
 
@@ -55,28 +58,26 @@ public sealed class RunProgress : IProgress<long>, IAsyncDisposable
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token))
-                if (Interlocked.Exchange(ref _dirty, 0) == 1) await FlushAsync(_stop.Token);
+            {
+                try
+                {
+                    if (Interlocked.Exchange(ref _dirty, 0) == 1) await FlushAsync(_stop.Token);
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException && !_stop.IsCancellationRequested)
+                {
+                    // Progress is advisory: a lost update (database unreachable) must not fail the run; the next tick writes again.
+                    Interlocked.Exchange(ref _dirty, 1);
+                }
+            }
         }
         catch (OperationCanceledException)
         {
             // The run finished; the final state is written by the runner.
         }
-        catch (NpgsqlException)
-        {
-            // Progress is advisory: losing an update must not fail the run.
-        }
     }
 
-    private async Task FlushAsync(CancellationToken ct)
-    {
-        await using var command = _dataSource.CreateCommand(
-            "UPDATE sync_runs SET phase = $2, processed = $3, total = $4 WHERE id = $1 AND status = 'running'");
-        command.Parameters.Add(new NpgsqlParameter { Value = _runId });
-        command.Parameters.Add(new NpgsqlParameter { Value = _phase });
-        command.Parameters.Add(new NpgsqlParameter { Value = Interlocked.Read(ref _processed) });
-        command.Parameters.Add(new NpgsqlParameter { Value = Interlocked.Read(ref _total) });
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    private Task FlushAsync(CancellationToken ct) =>
+        _store.WriteProgressAsync(_runId, _owner, _phase, Interlocked.Read(ref _processed), Interlocked.Read(ref _total), ct);
 
     public async ValueTask DisposeAsync()
     {

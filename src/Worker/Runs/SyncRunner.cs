@@ -18,14 +18,22 @@ namespace RosterSync.Worker.Runs;
 /// and each phase's time, counts and memory are logged (ids and counts only) for docs/benchmarks.md.
 /// </summary>
 public sealed class SyncRunner(
-    NpgsqlDataSource dataSource, IEnumerable<ISourceReader> readers, IOptions<RunProgressOptions> progressOptions, TimeProvider clock,
-    ILogger<SyncRunner> logger)
+    NpgsqlDataSource dataSource, RunStatusStore store, WorkerIdentity worker, IEnumerable<ISourceReader> readers,
+    IOptions<RunProgressOptions> progressOptions, IOptions<RunLeaseOptions> leaseOptions, TimeProvider clock, ILogger<SyncRunner> logger)
 {
-    public async Task RunAsync(ClaimedRun run, CancellationToken ct)
+    /// <summary>
+    /// Runs a claimed run to its end. <paramref name="stopping"/> is the Worker stopping: the run goes back to the queue. While it
+    /// works the Worker renews its lease (R29); once the lease is lost the run stops and writes nothing (the new holder runs it).
+    /// </summary>
+    public async Task RunAsync(ClaimedRun claimed, CancellationToken stopping)
     {
-        logger.LogInformation("Run {RunId} of district {DistrictId} started ({Trigger}, dry run {DryRun})",
-            run.Id, run.DistrictId, run.Trigger, run.DryRun);
-        await using var progress = new RunProgress(dataSource, run.Id, progressOptions.Value.ProgressInterval);
+        logger.LogInformation("Run {RunId} of district {DistrictId} started ({Trigger}, dry run {DryRun}) by {Worker}",
+            claimed.Id, claimed.DistrictId, claimed.Trigger, claimed.DryRun, worker.Name);
+        await using var lease = new RunLease(store, claimed.Id, worker.Name, leaseOptions.Value, logger);
+        using var stopOrLost = CancellationTokenSource.CreateLinkedTokenSource(stopping, lease.Lost);
+        var ct = stopOrLost.Token;
+        var run = new HeldRun(claimed, worker.Name);
+        await using var progress = new RunProgress(store, run.Id, run.Owner, progressOptions.Value.ProgressInterval);
         try
         {
             var plan = run.RevertsRunId is { } reverted
@@ -43,19 +51,25 @@ public sealed class SyncRunner(
             logger.LogInformation("Run {RunId} timings: apply {ApplyMs} ms ({Rows} rows written); managed heap {HeapMb} MB, peak working set {PeakMb} MB",
                 run.Id, watch.ElapsedMilliseconds, written, GC.GetTotalMemory(false) >> 20, PeakWorkingSetMb());
         }
-        catch (SourceReadException e)
-        {
-            await FailAsync(run, e.Message, new PlanIssue(Severities.Error, "R22", null, null, e.Message, e.File, e.Row), ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // The Worker is stopping: hand the run back to the queue so another replica picks it up.
-            await RequeueAsync(run.Id);
+            if (await store.RequeueAsync(run.Id, run.Owner, CancellationToken.None))
+                logger.LogInformation("Run {RunId} handed back to the queue at shutdown", run.Id);
+        }
+        catch (Exception e) when (lease.IsLost)
+        {
+            logger.LogWarning("Run {RunId} stopped by {Worker} after its lease was lost ({Error}); nothing applied by this Worker",
+                run.Id, run.Owner, e.GetType().Name);
+        }
+        catch (SourceReadException e)
+        {
+            await FailAsync(run, e.Message, new PlanIssue(Severities.Error, "R22", null, null, e.Message, e.File, e.Row), stopping);
         }
         catch (Exception e)
         {
             logger.LogError(e, "Run {RunId} failed", run.Id);
-            await FailAsync(run, $"The run failed unexpectedly ({e.GetType().Name}); nothing was applied.", null, ct);
+            await FailAsync(run, $"The run failed unexpectedly ({e.GetType().Name}); nothing was applied.", null, stopping);
         }
         finally
         {
@@ -76,7 +90,7 @@ public sealed class SyncRunner(
         GC.Collect(GC.MaxGeneration, mode, blocking: true, compacting: true);
     }
 
-    private async Task<Plan> PlanSyncAsync(ClaimedRun run, RunProgress progress, CancellationToken ct)
+    private async Task<Plan> PlanSyncAsync(HeldRun run, RunProgress progress, CancellationToken ct)
     {
         var settings = await LoadSettingsAsync(run.DistrictId, ct);
         var watch = Stopwatch.StartNew();
@@ -137,7 +151,7 @@ public sealed class SyncRunner(
     }
 
     /// <summary>R24: the reverted run's recorded changes are the input; there is no source to read.</summary>
-    private async Task<Plan> PlanRevertAsync(ClaimedRun run, Guid revertedRunId, RunProgress progress, CancellationToken ct)
+    private async Task<Plan> PlanRevertAsync(HeldRun run, Guid revertedRunId, RunProgress progress, CancellationToken ct)
     {
         await progress.EnterAsync(RunPhases.Planning, 0, ct);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -159,11 +173,11 @@ public sealed class SyncRunner(
 
     private static string? Text(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
 
-    private async Task<Snapshot> ReadAsync(ClaimedRun run, RunProgress progress, CancellationToken ct)
+    private async Task<Snapshot> ReadAsync(HeldRun run, RunProgress progress, CancellationToken ct)
     {
-        var reader = readers.FirstOrDefault(r => r.CanRead(run))
+        var reader = readers.FirstOrDefault(r => r.CanRead(run.Claimed))
             ?? throw new SourceReadException($"Source kind '{run.SourceKind}' cannot be read by this Worker.");
-        return await reader.ReadAsync(run, progress, ct);
+        return await reader.ReadAsync(run.Claimed, progress, ct);
     }
 
     private async Task<SyncSettings> LoadSettingsAsync(Guid districtId, CancellationToken ct)
@@ -176,40 +190,40 @@ public sealed class SyncRunner(
     }
 
     /// <summary>R20/R21: the plan is kept on the run and nothing else is written.</summary>
-    private async Task StopBeforeApplyAsync(ClaimedRun run, Plan plan, CancellationToken ct)
+    private async Task StopBeforeApplyAsync(HeldRun run, Plan plan, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        if (!await StillRunningAsync(connection, run.Id, lockRow: true, ct)) return;
+        if (!await RunStatusStore.StillHeldAsync(connection, run.Id, run.Owner, lockRow: true, ct)) return;
         if (plan.SafetyStop is not null && !run.DryRun)
             plan.Issues.Add(new(Severities.Warning, "R21", null, null, plan.SafetyStop));
         await ReplacePlanAsync(connection, run, plan, null, ct);
         var status = run.DryRun ? RunStatus.Succeeded : RunStatus.AwaitingApproval;
-        await FinishAsync(connection, run.Id, status, plan, null, ct);
+        if (!await FinishAsync(connection, run, status, plan, null, ct)) return;
         await tx.CommitAsync(ct);
         logger.LogInformation("Run {RunId} stopped before applying: {Status}", run.Id, status);
     }
 
     /// <summary>R23: the plan, its changes and the run's final state commit together or not at all. Returns the rows written.</summary>
-    private async Task<long> ApplyAsync(ClaimedRun run, Plan plan, IProgress<long> progress, CancellationToken ct)
+    private async Task<long> ApplyAsync(HeldRun run, Plan plan, IProgress<long> progress, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // The run row is not locked while applying: RunProgress writes the applying phase's progress to it from
         // another connection, and a cancel should not wait for a long apply. The final status update decides
         // instead: if a cancel got there first, it changes no row and the whole apply is rolled back (R23).
-        if (!await StillRunningAsync(connection, run.Id, lockRow: false, ct))
+        if (!await RunStatusStore.StillHeldAsync(connection, run.Id, run.Owner, lockRow: false, ct))
         {
-            logger.LogInformation("Run {RunId} was cancelled before applying; nothing applied", run.Id);
+            logger.LogInformation("Run {RunId} was cancelled or taken over before applying; nothing applied by this Worker", run.Id);
             return 0;
         }
         var written = new ApplyProgress(progress);
         await PlanApplier.ApplyAsync(connection, run.DistrictId, run.Id, plan, clock.GetUtcNow(), written, ct);
         await ReplacePlanAsync(connection, run, plan, written, ct);
-        if (!await FinishAsync(connection, run.Id, RunStatus.Succeeded, plan, null, ct))
+        if (!await FinishAsync(connection, run, RunStatus.Succeeded, plan, null, ct))
         {
             await tx.RollbackAsync(ct);
-            logger.LogInformation("Run {RunId} was cancelled while applying; nothing applied", run.Id);
+            logger.LogInformation("Run {RunId} was cancelled or taken over while applying; nothing applied by this Worker", run.Id);
             return 0;
         }
         await tx.CommitAsync(ct);
@@ -217,16 +231,8 @@ public sealed class SyncRunner(
         return written.Written;
     }
 
-    /// <summary>Whether the run is still running, optionally locking its row until the transaction ends; a cancel that got there first wins.</summary>
-    private static async Task<bool> StillRunningAsync(NpgsqlConnection connection, Guid runId, bool lockRow, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand("SELECT status FROM sync_runs WHERE id = $1" + (lockRow ? " FOR UPDATE" : ""), connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = runId });
-        return await command.ExecuteScalarAsync(ct) as string == RunStatus.Running;
-    }
-
     /// <summary>An approved run is planned again; its earlier plan rows are replaced, not added to.</summary>
-    private static async Task ReplacePlanAsync(NpgsqlConnection connection, ClaimedRun run, Plan plan, ApplyProgress? progress, CancellationToken ct)
+    private static async Task ReplacePlanAsync(NpgsqlConnection connection, HeldRun run, Plan plan, ApplyProgress? progress, CancellationToken ct)
     {
         foreach (var table in new[] { "run_changes", "run_issues" })
         {
@@ -237,44 +243,62 @@ public sealed class SyncRunner(
         await PlanApplier.RecordAsync(connection, run.DistrictId, run.Id, plan, progress, ct);
     }
 
-    /// <summary>Ends a running run; false when it was no longer running (cancelled).</summary>
-    private static async Task<bool> FinishAsync(NpgsqlConnection connection, Guid runId, string status, Plan? plan, string? error, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand("""
-            UPDATE sync_runs SET status = $2, counts = COALESCE($3::jsonb, counts), issue_count = COALESCE($4, issue_count), error = $5,
-                   processed = total, finished_at = CASE WHEN $2 = 'awaiting-approval' THEN NULL ELSE clock_timestamp() END
-            WHERE id = $1 AND status = 'running'
-            """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = runId });
-        command.Parameters.Add(new NpgsqlParameter { Value = status });
-        command.Parameters.Add(new NpgsqlParameter { Value = plan is null ? DBNull.Value : JsonSerializer.Serialize(plan.Counts, JsonSerializerOptions.Web) });
-        command.Parameters.Add(new NpgsqlParameter { Value = plan is null ? DBNull.Value : plan.Issues.Count });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value });
-        return await command.ExecuteNonQueryAsync(ct) == 1;
-    }
+    /// <summary>Ends the run this Worker holds, in the caller's transaction; false when it no longer holds it (cancelled, taken over).</summary>
+    private static Task<bool> FinishAsync(NpgsqlConnection connection, HeldRun run, string status, Plan? plan, string? error, CancellationToken ct) =>
+        RunStatusStore.FinishAsync(connection, run.Id, run.Owner, status,
+            plan is null ? null : JsonSerializer.Serialize(plan.Counts, JsonSerializerOptions.Web), plan?.Issues.Count, error, ct);
 
-    private async Task RequeueAsync(Guid runId)
-    {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE sync_runs SET status = 'queued', published_at = NULL, phase = NULL WHERE id = $1 AND status = 'running'");
-        command.Parameters.Add(new NpgsqlParameter { Value = runId });
-        await command.ExecuteNonQueryAsync(CancellationToken.None);
-        logger.LogInformation("Run {RunId} handed back to the queue at shutdown", runId);
-    }
-
-    /// <summary>R22: a failed run applies nothing; it keeps the reason and, where known, the file and row.</summary>
-    private async Task FailAsync(ClaimedRun run, string error, PlanIssue? issue, CancellationToken ct)
+    /// <summary>
+    /// R22: a failed run applies nothing; it keeps the reason and, where known, the file and row. R29: when the database is unreachable
+    /// the failure is written once it returns (retried with backoff until then, or until the Worker stops: the lease expires and
+    /// another Worker takes the run over).
+    /// </summary>
+    private async Task FailAsync(HeldRun run, string error, PlanIssue? issue, CancellationToken stopping)
     {
         logger.LogWarning("Run {RunId} failed; nothing was applied", run.Id);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (!await WriteFailureAsync(run, error, issue))
+                    logger.LogInformation("Run {RunId}: failure not written, the run is no longer held by {Worker} (cancelled or taken over)", run.Id, run.Owner);
+                else if (attempt > 1)
+                    logger.LogInformation("Run {RunId}: failure written after {Attempts} attempts", run.Id, attempt);
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException { IsTransient: true } or TimeoutException && !stopping.IsCancellationRequested)
+            {
+                var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(attempt, 5)) / 2));
+                logger.LogWarning(e, "Run {RunId}: writing its failure failed (attempt {Attempt}); retrying in {Delay}", run.Id, attempt, delay);
+                await Task.Delay(delay, clock, stopping);
+            }
+        }
+    }
+
+    private async Task<bool> WriteFailureAsync(HeldRun run, string error, PlanIssue? issue)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
         await using var tx = await connection.BeginTransactionAsync(CancellationToken.None);
+        if (!await RunStatusStore.StillHeldAsync(connection, run.Id, run.Owner, lockRow: true, CancellationToken.None)) return false;
         if (issue is not null) await PlanApplier.RecordIssuesAsync(connection, run.DistrictId, run.Id, [issue], null, CancellationToken.None);
         await using (var count = new NpgsqlCommand("UPDATE sync_runs SET issue_count = (SELECT count(*) FROM run_issues WHERE run_id = $1) WHERE id = $1", connection))
         {
             count.Parameters.Add(new NpgsqlParameter { Value = run.Id });
             await count.ExecuteNonQueryAsync(CancellationToken.None);
         }
-        await FinishAsync(connection, run.Id, RunStatus.Failed, null, error, CancellationToken.None);
+        if (!await FinishAsync(connection, run, RunStatus.Failed, null, error, CancellationToken.None)) return false;
         await tx.CommitAsync(CancellationToken.None);
+        return true;
     }
+}
+
+/// <summary>A run this Worker claimed, and the lease owner name every status write of it must match (R29).</summary>
+internal sealed record HeldRun(ClaimedRun Claimed, string Owner)
+{
+    public Guid Id => Claimed.Id;
+    public Guid DistrictId => Claimed.DistrictId;
+    public bool DryRun => Claimed.DryRun;
+    public bool Approved => Claimed.Approved;
+    public string SourceKind => Claimed.SourceKind;
+    public Guid? RevertsRunId => Claimed.RevertsRunId;
 }

@@ -1,5 +1,5 @@
 using RosterSync.Domain.Snapshots;
-using RosterSync.Worker.Runs;
+using RosterSync.Domain.Model;
 
 namespace RosterSync.Worker.Sources;
 

@@ -1051,6 +1051,14 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("issue_count");
 
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasColumnType("text")
+                        .HasColumnName("lease_owner");
+
                     b.Property<string>("Phase")
                         .HasColumnType("text")
                         .HasColumnName("phase");
@@ -1084,6 +1092,10 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("status");
+
+                    b.Property<int>("Takeovers")
+                        .HasColumnType("integer")
+                        .HasColumnName("takeovers");
 
                     b.Property<long>("Total")
                         .HasColumnType("bigint")

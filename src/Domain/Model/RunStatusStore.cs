@@ -1,0 +1,141 @@
+using Npgsql;
+
+namespace RosterSync.Domain.Model;
+
+/// <summary>
+/// The Worker's changes of a run's status (SPEC §5) and of its lease (R29), one statement each, so that two Workers
+/// never both hold a run: a claim or a takeover is one UPDATE whose WHERE re-checks the row it locks, and every
+/// write a holder makes names the owner it expects, so a Worker whose lease was taken over changes nothing.
+/// </summary>
+public sealed class RunStatusStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>
+    /// Claims a queued run, or takes over a running run whose lease expired (at most <paramref name="maxTakeovers"/> times;
+    /// beyond that <see cref="FailTakenOverTooOftenAsync"/> ends it). Null: someone else holds it, it ended, or it is unknown.
+    /// </summary>
+    public async Task<ClaimedRun?> TryClaimAsync(Guid runId, string owner, TimeSpan leaseDuration, int maxTakeovers, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE sync_runs SET status = 'running', started_at = now(), phase = 'reading', processed = 0, total = 0,
+                   lease_owner = $2, lease_expires_at = clock_timestamp() + $3,
+                   takeovers = takeovers + CASE WHEN status = 'running' THEN 1 ELSE 0 END
+            WHERE id = $1 AND (status = 'queued'
+                  OR (status = 'running' AND coalesce(lease_expires_at, '-infinity') < now() AND takeovers < $4))
+            RETURNING district_id, trigger, dry_run, source_kind, upload_id, approved, reverts_run_id, takeovers
+            """);
+        Add(command, runId, owner, leaseDuration, maxTakeovers);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new ClaimedRun(runId, reader.GetGuid(0), reader.GetString(1), reader.GetBoolean(2), reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetGuid(6), reader.GetInt32(7));
+    }
+
+    /// <summary>Extends the holder's lease; false when the run is no longer running under <paramref name="owner"/>.</summary>
+    public async Task<bool> RenewLeaseAsync(Guid runId, string owner, TimeSpan leaseDuration, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE sync_runs SET lease_expires_at = clock_timestamp() + $3 WHERE id = $1 AND status = 'running' AND lease_owner = $2");
+        Add(command, runId, owner, leaseDuration);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>The holder's progress (phase, processed/total); written only while it still holds the run.</summary>
+    public async Task WriteProgressAsync(Guid runId, string owner, string phase, long processed, long total, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE sync_runs SET phase = $3, processed = $4, total = $5 WHERE id = $1 AND status = 'running' AND lease_owner = $2");
+        Add(command, runId, owner, phase, processed, total);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Whether <paramref name="owner"/> still holds the running run, optionally locking its row until the transaction ends.</summary>
+    public static async Task<bool> StillHeldAsync(NpgsqlConnection connection, Guid runId, string owner, bool lockRow, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT 1 FROM sync_runs WHERE id = $1 AND status = 'running' AND lease_owner = $2" + (lockRow ? " FOR UPDATE" : ""), connection);
+        Add(command, runId, owner);
+        return await command.ExecuteScalarAsync(ct) is not null;
+    }
+
+    /// <summary>
+    /// Ends the holder's run (succeeded, failed, awaiting-approval) on the caller's connection, inside the transaction that wrote
+    /// its outcome; false when it no longer holds it (cancelled, or taken over), and the caller rolls back.
+    /// </summary>
+    public static async Task<bool> FinishAsync(
+        NpgsqlConnection connection, Guid runId, string owner, string status, string? countsJson, int? issueCount, string? error, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            UPDATE sync_runs SET status = $3, counts = COALESCE($4::jsonb, counts), issue_count = COALESCE($5, issue_count), error = $6,
+                   processed = total, lease_expires_at = NULL,
+                   finished_at = CASE WHEN $3 = 'awaiting-approval' THEN NULL ELSE clock_timestamp() END
+            WHERE id = $1 AND status = 'running' AND lease_owner = $2
+            """, connection);
+        Add(command, runId, owner, status, (object?)countsJson ?? DBNull.Value, (object?)issueCount ?? DBNull.Value, (object?)error ?? DBNull.Value);
+        command.Parameters[3].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+        command.Parameters[4].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer;
+        command.Parameters[5].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>A stopping Worker hands its run back to the queue (no takeover is counted); another replica picks it up.</summary>
+    public async Task<bool> RequeueAsync(Guid runId, string owner, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE sync_runs SET status = 'queued', published_at = NULL, phase = NULL, lease_expires_at = NULL
+            WHERE id = $1 AND status = 'running' AND lease_owner = $2
+            """);
+        Add(command, runId, owner);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>
+    /// R29: a running run whose lease expired after <paramref name="maxTakeovers"/> takeovers ends failed (nothing of it was
+    /// applied: the apply commits with the final status). Returns the runs it ended.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> FailTakenOverTooOftenAsync(int maxTakeovers, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE sync_runs SET status = 'failed', lease_expires_at = NULL, finished_at = clock_timestamp(),
+                   error = 'The run was taken over ' || takeovers || ' times; the Worker holding it stopped each time — see logs. Nothing was applied.'
+            WHERE status = 'running' AND coalesce(lease_expires_at, '-infinity') < now() AND takeovers >= $1
+            RETURNING id
+            """);
+        Add(command, maxTakeovers);
+        var failed = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) failed.Add(reader.GetGuid(0));
+        return failed;
+    }
+
+    /// <summary>
+    /// Runs whose StartSync should be published (again): queued runs not published for <paramref name="staleAfter"/>, and running
+    /// runs whose lease expired (R29), once right after the expiry and then every <paramref name="staleAfter"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<(Guid Run, Guid District)>> ToPublishAsync(TimeSpan staleAfter, int limit, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, district_id FROM sync_runs
+            WHERE (status = 'queued' AND (published_at IS NULL OR published_at < now() - $1))
+               OR (status = 'running' AND coalesce(lease_expires_at, '-infinity') < now()
+                   AND (published_at IS NULL OR published_at < greatest(lease_expires_at, now() - $1)))
+            ORDER BY queued_at LIMIT $2
+            """);
+        Add(command, staleAfter, limit);
+        var runs = new List<(Guid, Guid)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) runs.Add((reader.GetGuid(0), reader.GetGuid(1)));
+        return runs;
+    }
+
+    public async Task MarkPublishedAsync(Guid runId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE sync_runs SET published_at = now() WHERE id = $1");
+        Add(command, runId);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static void Add(NpgsqlCommand command, params object[] values)
+    {
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
+    }
+}
