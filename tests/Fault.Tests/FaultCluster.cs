@@ -28,7 +28,9 @@ public sealed class FaultCluster : IAsyncLifetime
     /// <summary>Lease timings for the suite (R29): a killed Worker's run is taken over about 8 s after its last renewal.</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(8);
 
-    private const string BundleSize = "S";
+    /// <summary>bench/Generator's shape: three fifths of its size S, so that a first import takes a few seconds on a busy machine.</summary>
+    private static readonly string[] BundleShape =
+        ["--schools", "6", "--students", "3000", "--staff", "240", "--guardians", "2400", "--classes", "360", "--enrollments", "18000"];
     private readonly string _operatorKey = $"op_fault_{Guid.NewGuid():N}";
     private readonly List<ServiceProcess> _workers = [];
     private readonly List<ServiceProcess> _exited = [];
@@ -56,6 +58,8 @@ public sealed class FaultCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // The processes' console output, one file each, kept for reading after the run (./test.sh empties test-results first).
+        if (Directory.Exists(Logs)) Directory.Delete(Logs, recursive: true);
         Directory.CreateDirectory(Logs);
         var generating = GenerateBundleAsync();
         Database = await TestDatabase.CreateAsync();
@@ -85,7 +89,7 @@ public sealed class FaultCluster : IAsyncLifetime
         Reference = await RosterDigest.ReadAsync(Db, district);
         ReferenceChanges = await ScalarAsync("SELECT count(*) FROM run_changes WHERE run_id = $1", run);
         Table = new FaultTable(Path.Combine(Results, "fault-suite.md"),
-            $"district {BundleSize}: {Reference.Summary}; uninterrupted import {clock.Elapsed.TotalSeconds:F1} s; " +
+            $"district: {Reference.Summary}; uninterrupted import {clock.Elapsed.TotalSeconds:F1} s; " +
             $"lease {LeaseDuration.TotalSeconds:F0} s; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     }
 
@@ -313,13 +317,13 @@ public sealed class FaultCluster : IAsyncLifetime
 
     private static string Dll(string host) => Path.Combine(RepoRoot, "src", host, "bin", Configuration, "net10.0", $"RosterSync.{host}.dll");
 
-    /// <summary>bench/Generator's district of size S (deterministic seed): a run of it takes seconds, long enough to kill in each phase.</summary>
+    /// <summary>bench/Generator's district of <see cref="BundleShape"/> (fixed seed): a run of it takes seconds, long enough to kill in each phase.</summary>
     private static async Task<byte[]> GenerateBundleAsync()
     {
         var generator = Path.Combine(RepoRoot, "bench", "Generator", "bin", Configuration, "net10.0", "RosterSync.Bench.Generator.dll");
         var output = Path.Combine(Path.GetTempPath(), $"rs-fault-{Guid.NewGuid():N}");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[generator, "generate", "--size", BundleSize, "--seed", "42", "--out", output]) start.ArgumentList.Add(a);
+        foreach (var a in (string[])[generator, "generate", .. BundleShape, "--seed", "42", "--out", output]) start.ArgumentList.Add(a);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("the generator did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
