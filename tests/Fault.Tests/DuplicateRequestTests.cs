@@ -15,8 +15,7 @@ public sealed class DuplicateRequestTests(FaultCluster cluster, ITestOutputHelpe
         await Cluster.PublishStartSyncAsync(run, district, times: 3);
 
         var row = await SettleAsync("StartSync delivered 3 times", DateTime.UtcNow, (district, run));
-        var ended = await Cluster.RunAsync(run);
-        Assert.Equal(RunStatus.Succeeded, ended.Status);
+        var ended = await AssertSucceededAsync(run);
         AssertRecovered(row);
         Assert.Equal(1, Cluster.TimesStarted(run));
         Assert.True(ended.Takeovers is null or 0, $"taken over {ended.Takeovers} times");
@@ -33,7 +32,7 @@ public sealed class DuplicateRequestTests(FaultCluster cluster, ITestOutputHelpe
         Assert.All(answers, a => Assert.Equal(run, a.Run));
 
         var first = await SettleAsync("6 concurrent imports of one district", DateTime.UtcNow, (district, run));
-        Assert.Equal(RunStatus.Succeeded, (await Cluster.RunAsync(run)).Status);
+        await AssertSucceededAsync(run);
         AssertRecovered(first);
         Assert.Equal(1, await Cluster.ScalarAsync("SELECT count(*) FROM sync_runs WHERE district_id = $1", district));
 
@@ -42,7 +41,7 @@ public sealed class DuplicateRequestTests(FaultCluster cluster, ITestOutputHelpe
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.NotEqual(run, again);
         var second = await SettleAsync("the next import of that district (same bundle)", DateTime.UtcNow, (district, again));
-        Assert.Equal(RunStatus.Succeeded, (await Cluster.RunAsync(again)).Status);
+        await AssertSucceededAsync(again);
         AssertRecovered(second);
     }
 }

@@ -1,3 +1,4 @@
+using RosterSync.Domain.Model;
 using Xunit.Abstractions;
 
 namespace RosterSync.Fault.Tests;
@@ -29,6 +30,14 @@ public abstract class FaultScenario(FaultCluster cluster, ITestOutputHelper outp
         var row = await cluster.SettleAsync(scenario, faultEnded, runs);
         output.WriteLine(cluster.Table.Render());
         return row;
+    }
+
+    /// <summary>The run ended succeeded; otherwise fails naming its status and error.</summary>
+    protected async Task<RunRow> AssertSucceededAsync(Guid runId)
+    {
+        var run = await cluster.RunAsync(runId);
+        Assert.True(run.Status == RunStatus.Succeeded, $"run {runId} is {run.Status}: {run.Error}");
+        return run;
     }
 
     protected void AssertRecovered(FaultRow row)

@@ -30,7 +30,7 @@ public sealed class OutageTests(FaultCluster cluster, ITestOutputHelper output) 
         Cluster.RabbitMq.Restore();
 
         var row = await SettleAsync("RabbitMQ cut 30 s (1 run running, 2 requested during the cut)", DateTime.UtcNow, [.. runs]);
-        foreach (var (_, run) in runs) Assert.Equal(RunStatus.Succeeded, (await Cluster.RunAsync(run)).Status);
+        foreach (var (_, run) in runs) await AssertSucceededAsync(run);
         AssertRecovered(row);
     }
 
@@ -51,7 +51,7 @@ public sealed class OutageTests(FaultCluster cluster, ITestOutputHelper output) 
         // The next scenario starts with an Api that answers again (how it answers right after a restore is R30's test).
         await FaultCluster.WaitUntilAsync(async () => await Cluster.GetAsync("/health/ready") == HttpStatusCode.OK
             && await Cluster.GetAsync($"/api/v1/districts/{district}") == HttpStatusCode.OK, TimeSpan.FromMinutes(1), "the Api to answer again");
-        Assert.Equal(RunStatus.Succeeded, (await Cluster.RunAsync(run)).Status);
+        await AssertSucceededAsync(run);
         AssertRecovered(row);
     }
 }

@@ -24,8 +24,7 @@ public sealed class WorkerKillTests(FaultCluster cluster, ITestOutputHelper outp
             Output.WriteLine($"kill -9 of {holder.Name} (pid {holder.Id}) holding run {run} in {seen.Phase}");
 
             var row = await SettleAsync($"kill -9 of the holder while {seen.Phase} ({i + 1}/{phases.Length})", killedAt, (district, run));
-            var ended = await Cluster.RunAsync(run);
-            Assert.Equal(RunStatus.Succeeded, ended.Status);
+            var ended = await AssertSucceededAsync(run);
             AssertRecovered(row);
             // Finished by another Worker, which took the run over when the killed one's lease expired.
             Assert.True(ended.Takeovers >= 1, $"run {run} was taken over {ended.Takeovers} times");
