@@ -18,6 +18,21 @@ if [[ -z ${ROSTERSYNC_OPERATOR_KEY:-} ]]; then
 fi
 export ROSTERSYNC_OPERATOR_KEY
 
+# The Data Protection key ring is stored encrypted to a certificate; a local one is made once into .local/.
+keyring=.local/keyring.pfx
+if [[ ! -s $keyring || ! -s .local/keyring.password ]]; then
+  echo "run.sh: making the key ring's key-encryption certificate ($keyring)"
+  (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >.local/keyring.password)
+  key_pem=$(mktemp) cert_pem=$(mktemp)
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=RosterSync local key ring" \
+    -keyout "$key_pem" -out "$cert_pem" 2>/dev/null
+  (umask 077 && openssl pkcs12 -export -inkey "$key_pem" -in "$cert_pem" -out "$keyring" -passout file:.local/keyring.password)
+  rm -f "$key_pem" "$cert_pem"
+fi
+export DataProtection__KeyEncryptionCertificatePath="$PWD/$keyring"
+DataProtection__KeyEncryptionCertificatePassword=$(cat .local/keyring.password)
+export DataProtection__KeyEncryptionCertificatePassword
+
 echo "run.sh: building (the first build restores NuGet packages, ~1 min)"
 dotnet build RosterSync.sln -c Release -nologo -v:q -clp:ErrorsOnly
 

@@ -27,6 +27,8 @@ public static class Extensions
                 new("ConnectionStrings:" + PersistenceExtensions.ConnectionName, "Host=localhost;Database=openapi-document"),
                 new("Auth:OperatorKey", "openapi-document-generation"),
             ]);
+            // It starts the host, and it stores no secret: no key-encryption certificate needed (KeyRingOptions).
+            builder.Environment.EnvironmentName = Environments.Development;
         }
 
         PrepareHotStatements(builder.Configuration);
@@ -47,6 +49,7 @@ public static class Extensions
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemTypes.Customize);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<UnavailableExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddValidation();
 

@@ -1,6 +1,4 @@
 using MassTransit;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -43,16 +41,13 @@ public static class HostingExtensions
             });
         });
 
-        builder.Services.AddSingleton<IXmlRepository, PostgresKeyRepository>();
-        builder.Services.AddDataProtection().SetApplicationName("RosterSync");
-        builder.Services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>(
-            services => new ConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(
-                o => o.XmlRepository = services.GetRequiredService<IXmlRepository>()));
+        builder.AddRosterKeyRing();
         builder.Services.AddSingleton<SecretProtector>();
 
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
-            .AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"]);
+            .AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"])
+            .AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: ["ready"]);
         return builder;
     }
 }

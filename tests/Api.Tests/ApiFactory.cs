@@ -40,7 +40,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseDefaultServiceProvider(o => { o.ValidateScopes = true; o.ValidateOnBuild = true; });
         builder.UseSetting("ConnectionStrings:" + PersistenceExtensions.ConnectionName, Database.ConnectionString);
         builder.UseSetting("Auth:OperatorKey", OperatorKey);
-        foreach (var (key, value) in Broker.Settings.Concat(Settings)) builder.UseSetting(key, value);
+        // The key ring encrypted as in production (run.sh and deployments configure a certificate too).
+        foreach (var (key, value) in Broker.Settings.Concat(KeyRingCertificate.Settings).Concat(Settings)) builder.UseSetting(key, value);
     }
 
     public RosterDbContext Db() => Database.CreateDbContext();

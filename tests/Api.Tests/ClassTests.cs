@@ -63,11 +63,29 @@ public sealed class ClassTests(ApiFactory api)
     {
         var district = await api.NewDistrictAsync();
         var synced = await api.ClassAsync(district.Id);
-        var problem = await Problem.AssertAsync(await district.Client.PatchJsonAsync($"{district.Path}/classes/{synced.Id}", new { isHomeroom = true, grade = "10" }),
+        var problem = await Problem.AssertAsync(await district.Client.PatchJsonAsync($"{district.Path}/classes/{synced.Id}", new { isHomeroom = true, grade = "10", subject = "Math" }),
             HttpStatusCode.Conflict, "synced-class-field");
         Assert.Equal("R19", problem.Str("rule"));
+        Assert.Equal(["grade", "subject"], problem.GetProperty("fields").EnumerateArray().Select(f => f.GetString()));
         await using var db = api.Db();
-        Assert.False((await db.Classes.SingleAsync(c => c.Id == synced.Id)).IsHomeroom);
+        var unchanged = await db.Classes.SingleAsync(c => c.Id == synced.Id);
+        Assert.False(unchanged.IsHomeroom);
+        Assert.Equal("09", unchanged.Grade);
+    }
+
+    [Fact]
+    public async Task R19_an_admin_marks_a_synced_class_as_the_homeroom()
+    {
+        var district = await api.NewDistrictAsync();
+        var synced = await api.ClassAsync(district.Id);
+        var edited = await (await district.Client.PatchJsonAsync($"{district.Path}/classes/{synced.Id}", new { isHomeroom = true })).ReadAsync();
+        Assert.True(edited.GetProperty("isHomeroom").GetBoolean());
+        Assert.Equal("synced", edited.Str("origin"));
+        Assert.Equal([synced.Id], (await (await district.Client.GetAsync($"{district.Path}/classes?homeroom=true")).ReadAsync()).Items().Select(c => c.Id()));
+        var history = await (await district.Client.GetAsync($"{district.Path}/classes/{synced.Id}/history")).ReadAsync();
+        var entry = Assert.Single(history.Items());
+        Assert.Equal("isHomeroom", entry.Str("field"));
+        Assert.Equal("R19", entry.Str("rule"));
     }
 
     [Fact]

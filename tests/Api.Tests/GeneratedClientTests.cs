@@ -26,6 +26,7 @@ public sealed class GeneratedClientTests(GeneratedClientTests.Factory api) : ICl
             new("ConnectionStrings:Roster", api.Database.ConnectionString),
             new("Dispatcher:Interval", "00:00:00.500"),
             .. api.Broker.Settings,
+            .. RosterSync.TestSupport.KeyRingCertificate.Settings,
         ]);
         worker::RosterSync.Worker.Extensions.AddWorkerServices(builder);
         _worker = builder.Build();

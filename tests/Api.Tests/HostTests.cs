@@ -19,11 +19,12 @@ public sealed class HostTests(ApiFactory api)
     }
 
     [Fact]
-    public async Task Ready_includes_postgresql_and_the_bus()
+    public async Task Ready_includes_postgresql_rabbitmq_and_the_bus()
     {
         var checks = api.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckServiceOptions>>()
             .Value.Registrations.Where(r => r.Tags.Contains("ready")).Select(r => r.Name).ToList();
         Assert.Contains("postgresql", checks);
+        Assert.Contains("rabbitmq", checks);
         Assert.Contains(checks, name => name.Contains("masstransit", StringComparison.OrdinalIgnoreCase));
         Assert.Equal(HttpStatusCode.OK, (await api.CreateClient().GetAsync("/health/ready")).StatusCode);
     }

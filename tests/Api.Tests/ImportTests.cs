@@ -83,6 +83,21 @@ public sealed class ImportTests(ImportTests.Factory api) : IClassFixture<ImportT
         Assert.Equal("guardians", (await db.Uploads.SingleAsync(u => u.DistrictId == district.Id)).Kind);
     }
 
+    [Theory]
+    [InlineData("utf-16le")]
+    [InlineData("utf-16BE")]
+    public async Task R26_a_utf16_csv_with_a_byte_order_mark_is_accepted_as_the_run_reads_it(string encoding)
+    {
+        var district = await api.NewDistrictAsync();
+        var text = Encoding.GetEncoding(encoding);
+        byte[] csv = [.. text.GetPreamble(), .. text.GetBytes("student id,first name,last name,email,grade\r\n100234,Ana,Díaz,ana@x.org,09\r\n")];
+        Assert.Equal(RosterSync.Domain.Snapshots.FileKind.Text, RosterSync.Domain.Snapshots.SnapshotReader.Sniff(csv));
+        var response = await district.Client.PostAsync(district.Path + "/imports", Form(csv, "students.csv", dryRun: "true"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await using var db = api.Db();
+        Assert.Equal(csv, (await db.Uploads.SingleAsync(u => u.DistrictId == district.Id)).Content);
+    }
+
     [Fact]
     public async Task A_file_that_is_neither_zip_nor_csv_is_a_415_problem_and_changes_nothing()
     {

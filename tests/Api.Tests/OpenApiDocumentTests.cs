@@ -26,6 +26,17 @@ public sealed class OpenApiDocumentTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task Patch_bodies_declare_that_they_take_no_other_members()
+    {
+        var schemas = (await DocumentAsync()).GetProperty("components").GetProperty("schemas");
+        foreach (var name in new[] { "PersonPatch", "ClassPatch", "SchoolPatch" })
+        {
+            Assert.False(schemas.GetProperty(name).GetProperty("additionalProperties").GetBoolean());
+            Assert.False(schemas.GetProperty(name).GetProperty("properties").TryGetProperty("otherMembers", out _));
+        }
+    }
+
+    [Fact]
     public async Task Every_operation_has_a_unique_operation_id()
     {
         var ids = Operations(await DocumentAsync()).Select(o => o.Operation.TryGetProperty("operationId", out var id) ? id.GetString() : $"missing: {o.Method} {o.Path}").ToList();

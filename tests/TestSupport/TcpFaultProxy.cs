@@ -31,6 +31,9 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         _accepting = AcceptAsync(_stopping.Token);
     }
 
+    /// <summary>The address clients connect to: 127.0.0.1.</summary>
+    public string Host => IPAddress.Loopback.ToString();
+
     /// <summary>The port on 127.0.0.1 that clients connect to.</summary>
     public int Port { get; }
 

@@ -28,7 +28,7 @@ public abstract class WorkerHost : IAsyncLifetime
         Database = await TestDatabase.CreateAsync();
         Broker = await TestBroker.CreateAsync();
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection([new("ConnectionStrings:Roster", Database.ConnectionString), .. Broker.Settings]);
+        builder.Configuration.AddInMemoryCollection([new("ConnectionStrings:Roster", Database.ConnectionString), .. Broker.Settings, .. KeyRingCertificate.Settings]);
         // Later settings win, so a fixture may override a default it inherits.
         foreach (var (key, value) in HostSettings) builder.Configuration[key] = value;
         builder.AddWorkerServices();

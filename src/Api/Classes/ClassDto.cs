@@ -42,9 +42,10 @@ public sealed record CreateClass(
 /// <summary>
 /// PATCH body: a field left out or null is unchanged. <c>coTeacherIds</c> is the whole set of co-teachers added by
 /// hand: people added get a manual co-teacher enrollment, manual ones left out are ended. A synced class takes only
-/// name and coTeacherIds (R19).
+/// name, isHomeroom and coTeacherIds (R19). Any other member is refused (<see cref="PatchBody"/>).
 /// </summary>
 public sealed record ClassPatch(
-    [property: StringLength(200, MinimumLength = 1)] string? Name, bool? IsHomeroom, string? Grade, string? Subject, IReadOnlyList<Guid>? CoTeacherIds);
+    [property: StringLength(200, MinimumLength = 1)] string? Name, bool? IsHomeroom, string? Grade, string? Subject, IReadOnlyList<Guid>? CoTeacherIds)
+    : PatchBody;
 
 public sealed record CreateEnrollment(Guid PersonId, string? Role);

@@ -15,6 +15,9 @@ public static class ClassEndpoints
     private static readonly RecordOf Class = new(Entities.Class);
     private static readonly RecordOf ClassOfEnrollments = new(Entities.Class, "classId");
 
+    /// <summary>R19: what an admin may change by hand on a synced class (co-teachers aside); the source decides the rest.</summary>
+    private static readonly string[] SyncedClassEditable = ["name", "isHomeroom"];
+
     public static RouteGroupBuilder MapClasses(this IEndpointRouteBuilder app)
     {
         var classes = app.MapGroup("/api/v1/districts/{districtId:guid}/classes").WithTags("Classes");
@@ -22,37 +25,34 @@ public static class ClassEndpoints
         classes.MapGet("/{id:guid}", GetClass).RequireScope(Scopes.RosterRead, Class).WithName("GetClass");
         classes.MapPost("/", CreateClass).RequireScope(Scopes.RosterWrite).WithIdempotency().WithName("CreateClass");
         classes.MapPatch("/{id:guid}", PatchClass).RequireScope(Scopes.RosterWrite, Class).WithName("PatchClass").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .WithSummary("Edit a class; a synced class takes only name and co-teachers (R19)");
+            .WithSummary("Edit a class; a synced class takes only name, isHomeroom and co-teachers (R19)");
         classes.MapGet("/{classId:guid}/enrollments", ListEnrollments).RequireScope(Scopes.RosterRead, ClassOfEnrollments).WithName("ListEnrollments");
         classes.MapPost("/{classId:guid}/enrollments", Enroll).RequireScope(Scopes.RosterWrite, ClassOfEnrollments).WithIdempotency().WithName("CreateEnrollment").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Enroll a person by hand; a synced class refuses a student (R19)");
         classes.MapDelete("/{classId:guid}/enrollments/{enrollmentId:guid}", EndEnrollment).RequireScope(Scopes.RosterWrite, ClassOfEnrollments)
             .WithName("EndEnrollment").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("End an enrollment made by hand (the row stays, ended); a synced one follows its source (R19)");
-        classes.MapGet("/{id:guid}/history", (Guid districtId, Guid id, [AsParameters] HistoryQuery query, RosterDbContext db, CancellationToken ct) =>
-                RecordHistory.ListAsync(db, districtId, id, query, ct))
+        classes.MapGet("/{id:guid}/history", (Guid districtId, Guid id, [AsParameters] HistoryQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct) =>
+                RecordHistory.ListAsync(db, districtId, id, query, cursor, ct))
             .RequireScope(Scopes.RosterRead, Class).WithName("GetClassHistory")
             .WithSummary("Every change to this class by runs and through the Api, newest first, with the deciding rule");
         return classes;
     }
 
-    private sealed record ClassRow(Class Class, uint Version);
-
-    private static Task<ClassRow?> FindAsync(RosterDbContext db, Guid districtId, Guid id, CancellationToken ct) =>
-        db.Classes.AsNoTracking().Where(c => c.DistrictId == districtId && c.Id == id)
-            .Select(c => new ClassRow(c, EF.Property<uint>(c, RowVersion.Property))).SingleOrDefaultAsync(ct);
+    private static Task<Versioned<Class>?> FindAsync(RosterDbContext db, Guid districtId, Guid id, CancellationToken ct) =>
+        db.Classes.Where(c => c.DistrictId == districtId && c.Id == id).SingleVersionedAsync(ct);
 
     private static async Task<Results<Ok<Page<ClassDto>>, ValidationProblem>> ListClasses(
-        Guid districtId, [AsParameters] ClassQuery query, RosterDbContext db, CancellationToken ct)
+        Guid districtId, [AsParameters] ClassQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         var rows = await db.Classes.AsNoTracking()
             .Where(c => c.DistrictId == districtId && (after == null || c.Id > after)
                 && (query.Status == null || c.Status == query.Status)
                 && (query.SchoolId == null || c.SchoolId == query.SchoolId)
                 && (query.Homeroom == null || c.IsHomeroom == query.Homeroom))
             .OrderBy(c => c.Id).TakePage(query).Select(ClassDto.Project).ToListAsync(ct);
-        return TypedResults.Ok(Page.From(rows, query.LimitOf(), c => Cursor.Of(c.Id)));
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), c => cursor.Of(c.Id)));
     }
 
     private static async Task<Results<Ok<ClassDto>, ProblemHttpResult>> GetClass(
@@ -60,7 +60,7 @@ public static class ClassEndpoints
     {
         if (await FindAsync(db, districtId, id, ct) is not { } row) return Problems.NotFound();
         ETags.Set(response, row.Version);
-        return TypedResults.Ok(ClassDto.From(row.Class));
+        return TypedResults.Ok(ClassDto.From(row.Record));
     }
 
     private static async Task<Results<Created<ClassDto>, ValidationProblem>> CreateClass(
@@ -93,7 +93,7 @@ public static class ClassEndpoints
         }
         if (await FindAsync(db, districtId, id, ct) is not { } row) return Problems.NotFound();
         if (!ETags.IfMatchAllows(http.Request, row.Version)) return Problems.PreconditionFailed();
-        var current = row.Class;
+        var current = row.Record;
 
         var edits = new List<FieldEdit>();
         void Edit(string field, string? before, string? after)
@@ -104,9 +104,9 @@ public static class ClassEndpoints
         Edit("isHomeroom", current.IsHomeroom ? "true" : "false", patch.IsHomeroom is { } homeroom ? (homeroom ? "true" : "false") : null);
         Edit("grade", current.Grade, patch.Grade?.Trim());
         Edit("subject", current.Subject, patch.Subject?.Trim());
-        if (current.Origin == Origins.Synced && edits.Where(e => e.Field != "name").Select(e => e.Field).ToList() is { Count: > 0 } refused)
+        if (current.Origin == Origins.Synced && edits.Where(e => !SyncedClassEditable.Contains(e.Field)).Select(e => e.Field).ToList() is { Count: > 0 } refused)
             return TypedResults.Problem(type: ProblemTypes.SyncedClassField, statusCode: StatusCodes.Status409Conflict,
-                title: "A synced class takes manual edits of name and co-teachers only",
+                title: "A synced class takes manual edits of name, isHomeroom and co-teachers only",
                 detail: $"R19: {string.Join(", ", refused)} of a synced class come from the source.",
                 extensions: new Dictionary<string, object?> { ["rule"] = "R19", ["fields"] = refused });
 
@@ -116,9 +116,7 @@ public static class ClassEndpoints
         {
             string? After(string field) => edits.Single(e => e.Field == field).After;
             bool Has(string field) => edits.Any(e => e.Field == field);
-            var checkVersion = ETags.HasIfMatch(http.Request);
-            var updated = await db.Classes
-                .Where(c => c.Id == id && c.DistrictId == districtId && (!checkVersion || EF.Property<uint>(c, RowVersion.Property) == row.Version))
+            var updated = await db.Classes.Where(c => c.Id == id && c.DistrictId == districtId).StillAt(http.Request, row.Version)
                 .ExecuteUpdateAsync(s =>
                 {
                     if (Has("name")) s.SetProperty(c => c.Name, After("name")!);
@@ -140,7 +138,7 @@ public static class ClassEndpoints
 
         var saved = (await FindAsync(db, districtId, id, ct))!;
         ETags.Set(http.Response, saved.Version);
-        return TypedResults.Ok(ClassDto.From(saved.Class));
+        return TypedResults.Ok(ClassDto.From(saved.Record));
     }
 
     /// <summary>Makes the class's manual co-teachers exactly <paramref name="personIds"/>; synced co-teachers are not touched.</summary>
@@ -172,14 +170,14 @@ public static class ClassEndpoints
     }
 
     private static async Task<Results<Ok<Page<EnrollmentDto>>, ValidationProblem>> ListEnrollments(
-        Guid districtId, Guid classId, [AsParameters] EnrollmentQuery query, RosterDbContext db, CancellationToken ct)
+        Guid districtId, Guid classId, [AsParameters] EnrollmentQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         var rows = await db.Enrollments.AsNoTracking()
             .Where(e => e.ClassId == classId && e.DistrictId == districtId && (after == null || e.Id > after)
                 && (query.IncludeEnded == true || e.EndedAt == null))
             .OrderBy(e => e.Id).TakePage(query).Select(EnrollmentDto.Project).ToListAsync(ct);
-        return TypedResults.Ok(Page.From(rows, query.LimitOf(), e => Cursor.Of(e.Id)));
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), e => cursor.Of(e.Id)));
     }
 
     private static async Task<Results<Created<EnrollmentDto>, ValidationProblem, ProblemHttpResult>> Enroll(

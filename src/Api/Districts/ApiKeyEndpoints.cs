@@ -57,14 +57,14 @@ public static class ApiKeyEndpoints
     }
 
     private static async Task<Results<Ok<Page<ApiKeyDto>>, ValidationProblem>> ListKeys(
-        Guid districtId, [AsParameters] ApiKeyQuery query, RosterDbContext db, CancellationToken ct)
+        Guid districtId, [AsParameters] ApiKeyQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         var rows = await db.ApiKeys.AsNoTracking()
             .Where(k => k.DistrictId == districtId && (after == null || k.Id > after))
             .OrderBy(k => k.Id).TakePage(query)
             .Select(k => new ApiKeyDto(k.Id, k.Name, k.Scopes, k.CreatedAt, k.RevokedAt))
             .ToListAsync(ct);
-        return TypedResults.Ok(Page.From(rows, query.LimitOf(), k => Cursor.Of(k.Id)));
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), k => cursor.Of(k.Id)));
     }
 }

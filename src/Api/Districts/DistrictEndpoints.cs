@@ -39,15 +39,15 @@ public static class DistrictEndpoints
     }
 
     private static async Task<Results<Ok<Page<DistrictDto>>, ValidationProblem>> ListDistricts(
-        [AsParameters] DistrictQuery query, RosterDbContext db, CancellationToken ct)
+        [AsParameters] DistrictQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         var rows = await db.Districts.AsNoTracking()
             .Where(d => after == null || d.Id > after)
             .OrderBy(d => d.Id)
             .TakePage(query)
             .Select(d => new DistrictDto(d.Id, d.Name, d.CreatedAt))
             .ToListAsync(ct);
-        return TypedResults.Ok(Page.From(rows, query.LimitOf(), d => Cursor.Of(d.Id)));
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), d => cursor.Of(d.Id)));
     }
 }

@@ -34,14 +34,14 @@ public static class EnrollmentEndpoints
     }
 
     private static async Task<Results<Ok<Page<EnrollmentDto>>, ValidationProblem>> ListAllEnrollments(
-        Guid districtId, [AsParameters] EnrollmentListQuery query, RosterDbContext db, CancellationToken ct)
+        Guid districtId, [AsParameters] EnrollmentListQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         var rows = await db.Enrollments.AsNoTracking()
             .Where(e => e.DistrictId == districtId && (after == null || e.Id > after)
                 && (query.PersonId == null || e.PersonId == query.PersonId) && (query.ClassId == null || e.ClassId == query.ClassId)
                 && (query.Role == null || e.Role == query.Role) && (query.IncludeEnded == true || e.EndedAt == null))
             .OrderBy(e => e.Id).TakePage(query).Select(EnrollmentDto.Project).ToListAsync(ct);
-        return TypedResults.Ok(Page.From(rows, query.LimitOf(), e => Cursor.Of(e.Id)));
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), e => cursor.Of(e.Id)));
     }
 }

@@ -1,7 +1,5 @@
-using System.Buffers.Text;
-using System.Globalization;
+using System.Buffers.Binary;
 using System.Security.Claims;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RosterSync.Api.Auth;
@@ -60,9 +58,9 @@ public static class RecordHistory
 
     /// <summary>Newest first: applied changes of succeeded, non-dry runs and the Api's edits, keyset-paged over (at, source, id).</summary>
     public static async Task<Results<Ok<Page<HistoryEntry>>, ValidationProblem>> ListAsync(
-        RosterDbContext db, Guid districtId, Guid recordId, HistoryQuery query, CancellationToken ct)
+        RosterDbContext db, Guid districtId, Guid recordId, HistoryQuery query, Cursor cursor, CancellationToken ct)
     {
-        if (!TryReadCursor(query.Cursor, out var after)) return Cursor.Invalid();
+        if (!TryReadCursor(cursor, query.Cursor, out var after)) return Cursor.Invalid();
         // Source 1 = a run's change, 0 = an Api edit: a tie-breaker between the two id sequences.
         var byRuns =
             from c in db.RunChanges
@@ -83,27 +81,28 @@ public static class RecordHistory
         var items = rows.Take(query.LimitOf())
             .Select(h => new HistoryEntry(h.Source == 1 ? ByRun : ByApi, h.RunId, h.ApiKeyId, h.At, h.Action, h.Field, h.Before, h.After, h.Rule))
             .ToList();
-        return TypedResults.Ok(new Page<HistoryEntry>(items, next is null ? null : CursorOf(next.At, next.Source, next.Id)));
+        return TypedResults.Ok(new Page<HistoryEntry>(items, next is null ? null : CursorOf(cursor, next.At, next.Source, next.Id)));
     }
 
-    private static string CursorOf(DateTimeOffset at, int source, long id) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{at.UtcTicks}|{source}|{id}")));
+    private const int CursorKeyLength = 8 + 4 + 8;
 
-    private static bool TryReadCursor(string? cursor, out (DateTimeOffset At, int Source, long Id)? value)
+    private static string CursorOf(Cursor cursor, DateTimeOffset at, int source, long id)
+    {
+        Span<byte> key = stackalloc byte[CursorKeyLength];
+        BinaryPrimitives.WriteInt64BigEndian(key, at.UtcTicks);
+        BinaryPrimitives.WriteInt32BigEndian(key[8..], source);
+        BinaryPrimitives.WriteInt64BigEndian(key[12..], id);
+        return cursor.Of(key);
+    }
+
+    private static bool TryReadCursor(Cursor cursor, string? text, out (DateTimeOffset At, int Source, long Id)? value)
     {
         value = null;
-        if (cursor is null) return true;
-        try
-        {
-            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split('|');
-            if (parts.Length != 3) return false;
-            value = (new DateTimeOffset(long.Parse(parts[0], CultureInfo.InvariantCulture), TimeSpan.Zero),
-                int.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
-            return true;
-        }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentOutOfRangeException)
-        {
-            return false;
-        }
+        if (!cursor.TryRead(text, CursorKeyLength, out var key)) return false;
+        if (key is null) return true;
+        var ticks = BinaryPrimitives.ReadInt64BigEndian(key);
+        if (ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks) return false;
+        value = (new DateTimeOffset(ticks, TimeSpan.Zero), BinaryPrimitives.ReadInt32BigEndian(key.AsSpan(8)), BinaryPrimitives.ReadInt64BigEndian(key.AsSpan(12)));
+        return true;
     }
 }

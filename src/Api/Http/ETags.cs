@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using RosterSync.Domain.Model;
 
 namespace RosterSync.Api.Http;
 
@@ -18,4 +20,18 @@ public static class ETags
     public static bool IfMatchAllows(HttpRequest request, uint? current) =>
         !HasIfMatch(request) || (current is { } v && request.Headers.IfMatch.SelectMany(h => (h ?? "").Split(','))
             .Select(t => t.Trim()).Any(t => t == "*" || t == Of(v)));
+
+    /// <summary>The one record <paramref name="rows"/> selects, read with its row version, or null.</summary>
+    public static Task<Versioned<T>?> SingleVersionedAsync<T>(this IQueryable<T> rows, CancellationToken ct) where T : class =>
+        rows.AsNoTracking().Select(r => new Versioned<T>(r, EF.Property<uint>(r, RowVersion.Property))).SingleOrDefaultAsync(ct);
+
+    /// <summary>
+    /// With an If-Match, only the row still at <paramref name="version"/>: an update that then changes no row lost a race
+    /// and answers 412. Without one, the rows as they are (last write wins, as the client asked).
+    /// </summary>
+    public static IQueryable<T> StillAt<T>(this IQueryable<T> rows, HttpRequest request, uint version) where T : class =>
+        HasIfMatch(request) ? rows.Where(r => EF.Property<uint>(r, RowVersion.Property) == version) : rows;
 }
+
+/// <summary>A record as read for an answer, with its row version (the ETag).</summary>
+public sealed record Versioned<T>(T Record, uint Version);

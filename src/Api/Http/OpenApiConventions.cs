@@ -17,6 +17,12 @@ public static class OpenApiConventions
     public static OpenApiOptions AddRosterConventions(this OpenApiOptions options)
     {
         options.AddRosterExamples();
+        // A PATCH body refuses members it does not take (PatchBody): say so, so a generated client sends none.
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonTypeInfo.Type.IsAssignableTo(typeof(PatchBody))) schema.AdditionalPropertiesAllowed = false;
+            return Task.CompletedTask;
+        });
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo

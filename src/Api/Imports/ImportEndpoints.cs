@@ -42,17 +42,24 @@ public static class ImportEndpoints
         if (file.Length > options.Value.MaxFileBytes)
             return TypedResults.Problem(type: ProblemTypes.PayloadTooLarge, title: "The file is too large",
                 detail: $"At most {options.Value.MaxFileBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
-        await using (var head = file.OpenReadStream())
-        {
-            if (await FileSniffer.SniffAsync(head, ct) == FileSniffer.Kind.Other)
-                return TypedResults.Problem(type: ProblemTypes.NotZipOrCsv, title: "The file is neither a zip nor a CSV",
-                    detail: "Upload a OneRoster 1.1 CSV zip or a UTF-8 CSV file.", statusCode: StatusCodes.Status415UnsupportedMediaType);
-        }
+        if (await SniffAsync(file, ct) == FileKind.Other)
+            return TypedResults.Problem(type: ProblemTypes.NotZipOrCsv, title: "The file is neither a zip nor a CSV",
+                detail: "Upload a OneRoster 1.1 CSV zip, or a CSV file in UTF-8, Windows-1252 or UTF-16 with a byte order mark.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
 
         var run = RunStarter.NewRun(districtId, RunTriggers.Upload, SourceKinds.Upload, dryRun ?? false);
         run.UploadId = Guid.CreateVersion7();
         var start = await starter.StartAsync(run, (connection, transaction, token) => StoreAsync(connection, transaction, run, file, kind, token), ct);
         return SyncRunEndpoints.Accepted(start.Run);
+    }
+
+    /// <summary>The run's own test (<see cref="SnapshotReader.Sniff"/>), so the Api refuses exactly what the run could not read.</summary>
+    private static async Task<FileKind> SniffAsync(IFormFile file, CancellationToken ct)
+    {
+        var head = new byte[SnapshotReader.HeadLength];
+        await using var content = file.OpenReadStream();
+        var length = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
+        return SnapshotReader.Sniff(head.AsSpan(0, length));
     }
 
     /// <summary>Streams the file into uploads.content, so a 512 MB upload is never held in memory.</summary>

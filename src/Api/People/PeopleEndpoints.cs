@@ -36,17 +36,17 @@ public static class PeopleEndpoints
             .WithSummary("Link a guardian to this student by hand (kept by syncs, R11)");
         people.MapGet("/{id:guid}/students", ListStudents).RequireScope(Scopes.RosterRead, Person).WithName("ListStudentsOfPerson");
         people.MapGet("/{id:guid}/classes", ListClasses).RequireScope(Scopes.RosterRead, Person).WithName("ListClassesOfPerson");
-        people.MapGet("/{id:guid}/history", (Guid districtId, Guid id, [AsParameters] HistoryQuery query, RosterDbContext db, CancellationToken ct) =>
-                RecordHistory.ListAsync(db, districtId, id, query, ct))
+        people.MapGet("/{id:guid}/history", (Guid districtId, Guid id, [AsParameters] HistoryQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct) =>
+                RecordHistory.ListAsync(db, districtId, id, query, cursor, ct))
             .RequireScope(Scopes.RosterRead, Person).WithName("GetPersonHistory")
             .WithSummary("Every change to this person by runs and through the Api, newest first, with the deciding rule");
         return people;
     }
 
     private static async Task<Results<Ok<Page<PersonDto>>, ValidationProblem>> ListPeople(
-        Guid districtId, [AsParameters] PeopleQuery query, RosterDbContext db, CancellationToken ct)
+        Guid districtId, [AsParameters] PeopleQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         var people = db.People.Where(p => p.DistrictId == districtId);
         if (after is not null) people = people.Where(p => p.Id > after);
         if (query.Role is { } role) people = people.Where(p => p.Roles.Contains(role));
@@ -66,7 +66,7 @@ public static class PeopleEndpoints
                 || EF.Functions.ILike(p.GivenName + " " + p.FamilyName, pattern, @"\") || EF.Functions.ILike(p.Email!, pattern, @"\"));
         }
         var rows = await people.OrderBy(p => p.Id).TakePage(query).ReadRowsAsync(db, ct);
-        return TypedResults.Ok(Page.From(rows.Select(PersonDto.From).ToList(), query.LimitOf(), p => Cursor.Of(p.Id)));
+        return TypedResults.Ok(Page.From(rows.Select(PersonDto.From).ToList(), query.LimitOf(), p => cursor.Of(p.Id)));
     }
 
     private static async Task<Results<Ok<PersonDto>, ProblemHttpResult>> GetPerson(
@@ -178,13 +178,11 @@ public static class PeopleEndpoints
 
         var changed = edits.ToDictionary(e => e.Field, e => e.After);
         var now = DateTimeOffset.UtcNow;
-        var checkVersion = ETags.HasIfMatch(http.Request);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         try
         {
             // Only the edited columns are written, so a field a run changed meanwhile is not put back.
-            var updated = await db.People
-                .Where(p => p.Id == id && p.DistrictId == districtId && (!checkVersion || EF.Property<uint>(p, RowVersion.Property) == row.Version))
+            var updated = await db.People.Where(p => p.Id == id && p.DistrictId == districtId).StillAt(http.Request, row.Version)
                 .ExecuteUpdateAsync(s =>
                 {
                     foreach (var (field, value) in changed)
@@ -243,17 +241,17 @@ public static class PeopleEndpoints
     }
 
     private static Task<Results<Ok<Page<LinkedPersonDto>>, ValidationProblem>> ListGuardians(
-        Guid districtId, Guid id, [AsParameters] LinkQuery query, RosterDbContext db, CancellationToken ct) =>
-        ListLinkedAsync(db, districtId, id, guardiansOfStudent: true, query, ct);
+        Guid districtId, Guid id, [AsParameters] LinkQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct) =>
+        ListLinkedAsync(db, districtId, id, guardiansOfStudent: true, query, cursor, ct);
 
     private static Task<Results<Ok<Page<LinkedPersonDto>>, ValidationProblem>> ListStudents(
-        Guid districtId, Guid id, [AsParameters] LinkQuery query, RosterDbContext db, CancellationToken ct) =>
-        ListLinkedAsync(db, districtId, id, guardiansOfStudent: false, query, ct);
+        Guid districtId, Guid id, [AsParameters] LinkQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct) =>
+        ListLinkedAsync(db, districtId, id, guardiansOfStudent: false, query, cursor, ct);
 
     private static async Task<Results<Ok<Page<LinkedPersonDto>>, ValidationProblem>> ListLinkedAsync(
-        RosterDbContext db, Guid districtId, Guid personId, bool guardiansOfStudent, LinkQuery query, CancellationToken ct)
+        RosterDbContext db, Guid districtId, Guid personId, bool guardiansOfStudent, LinkQuery query, Cursor cursor, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         var links = db.GuardianLinks.AsNoTracking().Where(g => g.DistrictId == districtId && g.EndedAt == null && (after == null || g.Id > after));
         var page = await (guardiansOfStudent
                 ? links.Where(g => g.StudentId == personId).Select(g => new { g.Id, g.Relationship, g.Origin, Other = g.GuardianId })
@@ -262,7 +260,7 @@ public static class PeopleEndpoints
         var ids = page.Select(g => g.Other).ToList();
         var people = (await db.People.Where(p => p.DistrictId == districtId && ids.Contains(p.Id)).ReadRowsAsync(db, ct)).ToDictionary(r => r.Person.Id);
         var items = page.Select(g => new LinkedPersonDto(g.Id, g.Relationship, g.Origin, PersonDto.From(people[g.Other]))).ToList();
-        return TypedResults.Ok(Page.From(items, query.LimitOf(), l => Cursor.Of(l.LinkId)));
+        return TypedResults.Ok(Page.From(items, query.LimitOf(), l => cursor.Of(l.LinkId)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> UnlinkGuardian(
@@ -311,9 +309,9 @@ public static class PeopleEndpoints
     }
 
     private static async Task<Results<Ok<Page<PersonClassDto>>, ValidationProblem>> ListClasses(
-        Guid districtId, Guid id, [AsParameters] LinkQuery query, RosterDbContext db, CancellationToken ct)
+        Guid districtId, Guid id, [AsParameters] LinkQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         var rows = await (
             from e in db.Enrollments
             join c in db.Classes on e.ClassId equals c.Id
@@ -321,7 +319,7 @@ public static class PeopleEndpoints
             orderby e.Id
             select new PersonClassDto(e.Id, e.Role, e.Origin, ClassDto.From(c)))
             .TakePage(query).AsNoTracking().ToListAsync(ct);
-        return TypedResults.Ok(Page.From(rows, query.LimitOf(), r => Cursor.Of(r.EnrollmentId)));
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), r => cursor.Of(r.EnrollmentId)));
     }
 
     public static async Task<bool> ManualStudentsDeniedAsync(RosterDbContext db, Guid districtId, CancellationToken ct) =>

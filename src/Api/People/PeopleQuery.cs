@@ -21,9 +21,12 @@ public sealed record CreatePerson(
     string? Email, string? GivenName, string? FamilyName, string? MiddleName, IReadOnlyList<string>? Roles,
     string? Grade, int? GraduationYear, string? Sms, string? Phone, string? Language, string? Room, IReadOnlyList<Guid>? SchoolIds);
 
-/// <summary>PATCH body: a field left out or null is unchanged; an empty string clears a text field.</summary>
+/// <summary>
+/// PATCH body: a field left out or null is unchanged; an empty string clears a text field. Any other member (status,
+/// roles, …) is refused (<see cref="PatchBody"/>).
+/// </summary>
 public sealed record PersonPatch(
     string? Email, string? GivenName, string? FamilyName, string? MiddleName, string? Grade, int? GraduationYear,
-    string? Sms, string? Phone, string? Language, string? Room);
+    string? Sms, string? Phone, string? Language, string? Room) : PatchBody;
 
 public sealed record CreateGuardianLink(Guid GuardianId, string? Relationship);

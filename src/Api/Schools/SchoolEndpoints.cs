@@ -28,7 +28,8 @@ public sealed record SchoolQuery(
 
 public sealed record CreateSchool([property: Required, StringLength(200, MinimumLength = 1)] string Name, [property: StringLength(100)] string? Identifier);
 
-public sealed record SchoolPatch([property: StringLength(200, MinimumLength = 1)] string? Name);
+/// <summary>PATCH body: only the name; any other member is refused (<see cref="PatchBody"/>).</summary>
+public sealed record SchoolPatch([property: StringLength(200, MinimumLength = 1)] string? Name) : PatchBody;
 
 public static class SchoolEndpoints
 {
@@ -38,24 +39,21 @@ public static class SchoolEndpoints
     {
         var schools = app.MapGroup("/api/v1/districts/{districtId:guid}/schools").WithTags("Schools");
         schools.MapGet("/", ListSchools).RequireScope(Scopes.RosterRead).WithName("ListSchools");
-        schools.MapGet("/{id:guid}", async Task<Results<Ok<SchoolDto>, ProblemHttpResult>> (Guid districtId, Guid id, RosterDbContext db, CancellationToken ct) =>
-            await db.Schools.AsNoTracking().Where(s => s.DistrictId == districtId && s.Id == id).Select(SchoolDto.Project).SingleOrDefaultAsync(ct)
-                is { } school ? TypedResults.Ok(school) : Problems.NotFound())
-            .RequireScope(Scopes.RosterRead, School).WithName("GetSchool");
+        schools.MapGet("/{id:guid}", GetSchool).RequireScope(Scopes.RosterRead, School).WithName("GetSchool");
         schools.MapPost("/", CreateSchool).RequireScope(Scopes.RosterWrite).WithIdempotency().WithName("CreateSchool");
-        schools.MapPatch("/{id:guid}", PatchSchool).RequireScope(Scopes.RosterWrite, School).WithName("PatchSchool")
+        schools.MapPatch("/{id:guid}", PatchSchool).RequireScope(Scopes.RosterWrite, School).WithName("PatchSchool").ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Rename a school (a sync may rename a synced school again)");
         return schools;
     }
 
     private static async Task<Results<Ok<Page<SchoolDto>>, ValidationProblem>> ListSchools(
-        Guid districtId, [AsParameters] SchoolQuery query, RosterDbContext db, CancellationToken ct)
+        Guid districtId, [AsParameters] SchoolQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         var rows = await db.Schools.AsNoTracking()
             .Where(s => s.DistrictId == districtId && (query.Status == null || s.Status == query.Status) && (after == null || s.Id > after))
             .OrderBy(s => s.Id).TakePage(query).Select(SchoolDto.Project).ToListAsync(ct);
-        return TypedResults.Ok(Page.From(rows, query.LimitOf(), s => Cursor.Of(s.Id)));
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), s => cursor.Of(s.Id)));
     }
 
     private static async Task<Created<SchoolDto>> CreateSchool(
@@ -73,18 +71,35 @@ public static class SchoolEndpoints
         return TypedResults.Created($"/api/v1/districts/{districtId}/schools/{school.Id}", SchoolDto.From(school));
     }
 
-    private static async Task<Results<Ok<SchoolDto>, ProblemHttpResult>> PatchSchool(
-        Guid districtId, Guid id, SchoolPatch patch, ClaimsPrincipal user, RosterDbContext db, CancellationToken ct)
+    private static Task<Versioned<School>?> FindAsync(RosterDbContext db, Guid districtId, Guid id, CancellationToken ct) =>
+        db.Schools.Where(s => s.DistrictId == districtId && s.Id == id).SingleVersionedAsync(ct);
+
+    private static async Task<Results<Ok<SchoolDto>, ProblemHttpResult>> GetSchool(
+        Guid districtId, Guid id, RosterDbContext db, HttpResponse response, CancellationToken ct)
     {
-        var school = await db.Schools.SingleAsync(s => s.DistrictId == districtId && s.Id == id, ct);
-        if (patch.Name?.Trim() is { } name && name != school.Name)
+        if (await FindAsync(db, districtId, id, ct) is not { } row) return Problems.NotFound();
+        ETags.Set(response, row.Version);
+        return TypedResults.Ok(SchoolDto.From(row.Record));
+    }
+
+    private static async Task<Results<Ok<SchoolDto>, ValidationProblem, ProblemHttpResult>> PatchSchool(
+        Guid districtId, Guid id, SchoolPatch patch, ClaimsPrincipal user, HttpContext http, RosterDbContext db, CancellationToken ct)
+    {
+        if (await FindAsync(db, districtId, id, ct) is not { } row) return Problems.NotFound();
+        if (!ETags.IfMatchAllows(http.Request, row.Version)) return Problems.PreconditionFailed();
+        if (patch.Name?.Trim() is { } name && name != row.Record.Name)
         {
             var now = DateTimeOffset.UtcNow;
-            RecordHistory.Record(db, user, districtId, Entities.School, id, ChangeActions.Updated, [new FieldEdit("name", school.Name, name)], now);
-            school.Name = name;
-            school.UpdatedAt = now;
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var updated = await db.Schools.Where(s => s.Id == id && s.DistrictId == districtId).StillAt(http.Request, row.Version)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Name, name).SetProperty(x => x.UpdatedAt, now), ct);
+            if (updated == 0) return Problems.PreconditionFailed();
+            RecordHistory.Record(db, user, districtId, Entities.School, id, ChangeActions.Updated, [new FieldEdit("name", row.Record.Name, name)], now);
             await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            row = (await FindAsync(db, districtId, id, ct))!;
         }
-        return TypedResults.Ok(SchoolDto.From(school));
+        ETags.Set(http.Response, row.Version);
+        return TypedResults.Ok(SchoolDto.From(row.Record));
     }
 }

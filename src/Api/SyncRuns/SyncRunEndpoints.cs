@@ -64,22 +64,22 @@ public static class SyncRunEndpoints
     }
 
     private static async Task<Results<Ok<Page<RunDto>>, ValidationProblem>> ListRuns(
-        Guid districtId, [AsParameters] RunQuery query, RosterDbContext db, CancellationToken ct)
+        Guid districtId, [AsParameters] RunQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out Guid? before)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out Guid? before)) return Cursor.Invalid();
         var rows = await db.SyncRuns.AsNoTracking()
             .Where(r => r.DistrictId == districtId && (query.Status == null || r.Status == query.Status) && (before == null || r.Id < before))
             .OrderByDescending(r => r.Id)
             .TakePage(query)
             .Select(RunDto.Project)
             .ToListAsync(ct);
-        return TypedResults.Ok(Page.From(rows, query.LimitOf(), r => Cursor.Of(r.Id)));
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), r => cursor.Of(r.Id)));
     }
 
     private static async Task<Results<Ok<Page<RunChangeDto>>, ValidationProblem>> ListChanges(
-        Guid districtId, Guid id, [AsParameters] ChangeQuery query, RosterDbContext db, CancellationToken ct)
+        Guid districtId, Guid id, [AsParameters] ChangeQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out long? after)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out long? after)) return Cursor.Invalid();
         var rows = await db.RunChanges.AsNoTracking()
             .Where(c => c.RunId == id && c.DistrictId == districtId && (after == null || c.Id > after)
                 && (query.Entity == null || c.Entity == query.Entity) && (query.Action == null || c.Action == query.Action))
@@ -87,13 +87,13 @@ public static class SyncRunEndpoints
             .TakePage(query)
             .Select(c => new RunChangeDto(c.Id, c.Entity, c.RecordId, c.SourceId, c.Action, c.Field, c.Before, c.After, c.Rule))
             .ToListAsync(ct);
-        return TypedResults.Ok(Page.From(rows, query.LimitOf(), c => Cursor.Of(c.Id)));
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), c => cursor.Of(c.Id)));
     }
 
     private static async Task<Results<Ok<Page<RunIssueDto>>, ValidationProblem>> ListIssues(
-        Guid districtId, Guid id, [AsParameters] IssueQuery query, RosterDbContext db, CancellationToken ct)
+        Guid districtId, Guid id, [AsParameters] IssueQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
     {
-        if (!Cursor.TryRead(query.Cursor, out long? after)) return Cursor.Invalid();
+        if (!cursor.TryRead(query.Cursor, out long? after)) return Cursor.Invalid();
         var rows = await db.RunIssues.AsNoTracking()
             .Where(i => i.RunId == id && i.DistrictId == districtId && (after == null || i.Id > after)
                 && (query.Severity == null || i.Severity == query.Severity))
@@ -101,7 +101,7 @@ public static class SyncRunEndpoints
             .TakePage(query)
             .Select(i => new RunIssueDto(i.Id, i.Severity, i.Rule, i.Entity, i.SourceId, i.File, i.Row, i.Message))
             .ToListAsync(ct);
-        return TypedResults.Ok(Page.From(rows, query.LimitOf(), i => Cursor.Of(i.Id)));
+        return TypedResults.Ok(Page.From(rows, query.LimitOf(), i => cursor.Of(i.Id)));
     }
 
     private static async Task<Results<Accepted<RunDto>, ProblemHttpResult>> Approve(

@@ -9,6 +9,9 @@ public static class SnapshotReader
     public const string Roster = "roster";
     public const string Guardians = "guardians";
 
+    /// <summary>How many leading bytes <see cref="Sniff"/> looks at.</summary>
+    public const int HeadLength = 4096;
+
     /// <param name="content">The upload; a non-seekable stream is first copied to a temporary file.</param>
     /// <param name="fileName">The uploaded file's name; says what a lone CSV holds (students.csv, staff.csv).</param>
     /// <param name="kind"><see cref="Roster"/> (OneRoster zip or simple CSV pair) or <see cref="Guardians"/> (guardian file).</param>
@@ -37,7 +40,7 @@ public static class SnapshotReader
     private static Snapshot Read(Stream content, string fileName, string kind, IProgress<long>? rowsRead, CancellationToken ct)
     {
         content.Position = 0;
-        var head = new byte[4096];
+        var head = new byte[HeadLength];
         var length = content.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         content.Position = 0;
         if (length == 0)
@@ -106,6 +109,13 @@ public static class SnapshotReader
         using var csv = zip.OpenEntry(zip.Find(name)!);
         return SimpleCsvReader.ReadGuardians(csv, name, rowsRead, ct);
     }
+
+    /// <summary>
+    /// What a file's first <see cref="HeadLength"/> bytes say it is, as this reader will take it: the Api refuses an
+    /// upload of kind <see cref="FileKind.Other"/> before a run is spent on it, with the same test the run applies.
+    /// </summary>
+    public static FileKind Sniff(ReadOnlySpan<byte> head) =>
+        head.IsEmpty ? FileKind.Empty : IsZip(head) ? FileKind.Zip : IsText(head) ? FileKind.Text : FileKind.Other;
 
     private static bool IsZip(ReadOnlySpan<byte> head) =>
         head.Length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] is 3 or 5 or 7 && head[3] is 4 or 6 or 8;

@@ -28,6 +28,7 @@ internal sealed class SchoolConfiguration : IEntityTypeConfiguration<School>
     {
         b.HasOne<District>().WithMany().HasForeignKey(s => s.DistrictId);
         b.HasSourceLinkIndexes();
+        b.HasRowVersion();
     }
 }
 
