@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RosterSync.Domain.Model;
-using RosterSync.TestSupport;
 using RosterSync.Worker.Runs;
 
 namespace RosterSync.Worker.Tests;
@@ -16,7 +14,7 @@ public class LeaseWorkerFixture : WorkerFixture
 {
     public const int MaxTakeovers = 2;
 
-    public ConcurrentQueue<(LogLevel Level, string Category, string Text)> Lines { get; } = new();
+    public CapturedLog Log { get; } = new();
 
     protected override IEnumerable<KeyValuePair<string, string?>> HostSettings =>
     [
@@ -25,20 +23,9 @@ public class LeaseWorkerFixture : WorkerFixture
         new("Runs:MaxTakeovers", MaxTakeovers.ToString(System.Globalization.CultureInfo.InvariantCulture)),
     ];
 
-    protected override void ConfigureHost(HostApplicationBuilder builder) => builder.Logging.AddProvider(new LogCapture(Lines));
+    protected override void ConfigureHost(HostApplicationBuilder builder) => builder.Logging.AddProvider(Log.Provider);
 
     public string WorkerName => Host.Services.GetRequiredService<WorkerIdentity>().Name;
-
-    /// <summary>Waits until the Worker logged a line that contains every one of <paramref name="parts"/>.</summary>
-    public async Task WaitForLogAsync(TimeSpan timeout, params string[] parts)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (!Lines.Any(l => parts.All(p => l.Text.Contains(p, StringComparison.Ordinal))))
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"no log line with {string.Join(" and ", parts)}");
-            await Task.Delay(50);
-        }
-    }
 
     /// <summary>Leaves the run as a Worker that died while holding it leaves it: running, lease held by a gone owner.</summary>
     public Task LeaveAsDeadWorkerWouldAsync(Guid runId, string leaseExpiresIn, int takeovers = 0) => ScalarAsync("""
@@ -93,7 +80,7 @@ public class RunLeaseTests(LeaseWorkerFixture worker) : IClassFixture<LeaseWorke
         await worker.LeaveAsDeadWorkerWouldAsync(runId, "10 minutes");
 
         await worker.PublishAsync(runId, district);
-        await worker.WaitForLogAsync(Generous, runId.ToString(), "not claimable");
+        await worker.Log.WaitForAsync(Generous, 0, runId.ToString(), "not claimable");
 
         await using var db = worker.Database.CreateDbContext();
         var run = await db.SyncRuns.FindAsync(runId);
@@ -148,7 +135,7 @@ public class RunLeaseTests(LeaseWorkerFixture worker) : IClassFixture<LeaseWorke
             WITH t AS (UPDATE sync_runs SET lease_owner = 'other-host/1/cafebabe', lease_expires_at = now() + interval '10 minutes', takeovers = takeovers + 1
                        WHERE id = $1 AND status = 'running' RETURNING 1) SELECT count(*) FROM t
             """, runId));
-        await worker.WaitForLogAsync(Generous, runId.ToString(), "nothing applied by this Worker");
+        await worker.Log.WaitForAsync(Generous, 0, runId.ToString(), "nothing applied by this Worker");
 
         await using var db = worker.Database.CreateDbContext();
         var run = await db.SyncRuns.FindAsync(runId);

@@ -31,13 +31,20 @@ public abstract class WorkerHost : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection([new("ConnectionStrings:Roster", Database.ConnectionString), .. Broker.Settings, .. KeyRingCertificate.Settings]);
         // Later settings win, so a fixture may override a default it inherits.
         foreach (var (key, value) in HostSettings) builder.Configuration[key] = value;
+        ConfigureConnections(builder);
         builder.AddWorkerServices();
         ConfigureHost(builder);
         // As in Development (what run.sh uses): a scoped service taken from the root provider fails the test.
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true }));
         Host = builder.Build();
-        await Host.StartAsync();
+        await StartHostAsync();
     }
+
+    /// <summary>Starts the host; a fixture may start it in the background (to show it waits for a service that is down).</summary>
+    protected virtual Task StartHostAsync() => Host.StartAsync();
+
+    /// <summary>Before the Worker's services are added, which read the connection string at once: a proxy in front of a service, say.</summary>
+    protected virtual void ConfigureConnections(HostApplicationBuilder builder) { }
 
     /// <summary>A last say over the host before it is built (logging providers, say).</summary>
     protected virtual void ConfigureHost(HostApplicationBuilder builder) { }
