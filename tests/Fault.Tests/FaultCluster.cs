@@ -112,7 +112,9 @@ public sealed class FaultCluster : IAsyncLifetime
             new("ConnectionStrings__Roster", db.ConnectionString),
             new("RabbitMq__Host", "127.0.0.1"), new("RabbitMq__Port", RabbitMq.Port.ToString(CultureInfo.InvariantCulture)),
             new("RabbitMq__VirtualHost", Broker.VirtualHost), new("RabbitMq__Username", Broker.Username), new("RabbitMq__Password", Broker.Password),
+            // As deployed: Production, so the Data Protection key ring is encrypted to a certificate, the same for every process.
             new("DOTNET_ENVIRONMENT", "Production"), new("ASPNETCORE_ENVIRONMENT", "Production"),
+            .. KeyRingCertificate.Settings.Select(s => new KeyValuePair<string, string>(s.Key.Replace(":", "__", StringComparison.Ordinal), s.Value!)),
         ];
     }
 

@@ -32,7 +32,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     }
 
     /// <summary>The address clients connect to: 127.0.0.1.</summary>
-    public string Host => IPAddress.Loopback.ToString();
+    public string Host => ((IPEndPoint)_listener.LocalEndpoint).Address.ToString();
 
     /// <summary>The port on 127.0.0.1 that clients connect to.</summary>
     public int Port { get; }
