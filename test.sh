@@ -35,5 +35,7 @@ for project in tests/*.Tests/*.csproj; do
   passed=$((passed + $(count Passed))); failed=$((failed + $(count Failed))); skipped=$((skipped + $(count Skipped)))
 done
 
+# The fault suite (tests/Fault.Tests) writes its table of scenarios, stuck runs, lost records and recovery times.
+if [[ -f $results/fault-suite.md ]]; then cat "$results/fault-suite.md"; fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed -eq 0 && $status -eq 0 ]]

@@ -11,7 +11,7 @@ public sealed class TcpFaultProxyTests
     {
         var server = new NpgsqlConnectionStringBuilder(await TestServices.Postgres.Value);
         await using var proxy = new TcpFaultProxy(server.Host!, server.Port);
-        var viaProxy = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Pooling = false, Timeout = 5 }.ConnectionString;
+        var viaProxy = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Pooling = false, Timeout = 60 }.ConnectionString;
 
         await using var open = new NpgsqlConnection(viaProxy);
         await open.OpenAsync();
