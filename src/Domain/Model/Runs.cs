@@ -17,6 +17,8 @@ public sealed class SyncRun
     public RunCounts Counts { get; set; } = new();
     public int IssueCount { get; set; }
     public string? Error { get; set; }
+    /// <summary>The run failed on a transient source error (network, timeout, 5xx, 429): a scheduled run is retried.</summary>
+    public bool Retryable { get; set; }
     public bool Approved { get; set; }
     public DateTimeOffset QueuedAt { get; set; }
     /// <summary>When StartSync was last published for this run; the dispatcher re-publishes stale queued runs.</summary>

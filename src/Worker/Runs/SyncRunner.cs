@@ -45,7 +45,7 @@ public sealed class SyncRunner(
         }
         catch (SourceReadException e)
         {
-            await FailAsync(run, e.Message, new PlanIssue(Severities.Error, "R22", null, null, e.Message, e.File, e.Row), ct);
+            await FailAsync(run, e.Message, new PlanIssue(Severities.Error, "R22", null, null, e.Message, e.File, e.Row), ct, TransientFailures.IsTransient(e));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -263,15 +263,18 @@ public sealed class SyncRunner(
     }
 
     /// <summary>R22: a failed run applies nothing; it keeps the reason and, where known, the file and row.</summary>
-    private async Task FailAsync(ClaimedRun run, string error, PlanIssue? issue, CancellationToken ct)
+    /// <param name="retryable">A transient source error (TransientFailures): a scheduled run is retried (ScheduleService).</param>
+    private async Task FailAsync(ClaimedRun run, string error, PlanIssue? issue, CancellationToken ct, bool retryable = false)
     {
         logger.LogWarning("Run {RunId} failed; nothing was applied", run.Id);
         await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
         await using var tx = await connection.BeginTransactionAsync(CancellationToken.None);
         if (issue is not null) await PlanApplier.RecordIssuesAsync(connection, run.DistrictId, run.Id, [issue], null, CancellationToken.None);
-        await using (var count = new NpgsqlCommand("UPDATE sync_runs SET issue_count = (SELECT count(*) FROM run_issues WHERE run_id = $1) WHERE id = $1", connection))
+        await using (var count = new NpgsqlCommand(
+            "UPDATE sync_runs SET issue_count = (SELECT count(*) FROM run_issues WHERE run_id = $1), retryable = $2 WHERE id = $1", connection))
         {
             count.Parameters.Add(new NpgsqlParameter { Value = run.Id });
+            count.Parameters.Add(new NpgsqlParameter { Value = retryable });
             await count.ExecuteNonQueryAsync(CancellationToken.None);
         }
         await FinishAsync(connection, run.Id, RunStatus.Failed, null, error, CancellationToken.None);
