@@ -53,6 +53,7 @@ public static class HostingExtensions
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"]);
+        builder.AddRosterTelemetry();
         return builder;
     }
 }

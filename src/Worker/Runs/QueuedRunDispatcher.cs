@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using MassTransit;
 using Npgsql;
 using RosterSync.Contracts;
+using RosterSync.ServiceDefaults;
 
 namespace RosterSync.Worker.Runs;
 
@@ -41,19 +42,20 @@ public sealed class QueuedRunDispatcher(
 
     public async Task<int> DispatchStaleAsync(CancellationToken ct)
     {
-        var stale = new List<(Guid Run, Guid District)>();
+        var stale = new List<(Guid Run, Guid District, string? TraceParent)>();
         await using (var select = dataSource.CreateCommand("""
-            SELECT id, district_id FROM sync_runs
+            SELECT id, district_id, trace_parent FROM sync_runs
             WHERE status = 'queued' AND (published_at IS NULL OR published_at < now() - $1)
             ORDER BY queued_at LIMIT 100
             """))
         {
             select.Parameters.Add(new NpgsqlParameter { Value = options.Value.StaleAfter });
             await using var reader = await select.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) stale.Add((reader.GetGuid(0), reader.GetGuid(1)));
+            while (await reader.ReadAsync(ct)) stale.Add((reader.GetGuid(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
         }
-        foreach (var (run, district) in stale)
+        foreach (var (run, district, traceParent) in stale)
         {
+            using var span = Telemetry.ContinueTrace("dispatch queued run", traceParent);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
             await bus.Publish(new StartSync(run, district), timeout.Token);

@@ -108,6 +108,8 @@ public sealed class ScheduleService(
     /// <summary>Records the fire (district, due time, attempt) and queues its run, in one transaction; false when another replica had it.</summary>
     private async Task<bool> TryQueueAsync(Guid districtId, DateTimeOffset dueAt, int attempt, string sourceKind, CancellationToken ct)
     {
+        // A scheduled run's trace starts here; the dispatcher's publish continues it (trace_parent).
+        using var span = Telemetry.Source.StartActivity("schedule fire");
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (await ExecuteAsync(connection, """
@@ -118,11 +120,11 @@ public sealed class ScheduleService(
         var runId = Guid.CreateVersion7();
         // R25: the district's open run answers instead; ON CONFLICT covers an Api request opening one at the same moment.
         var queued = await ExecuteAsync(connection, """
-            INSERT INTO sync_runs (id, district_id, status, trigger, dry_run, source_kind, processed, total, counts, issue_count, approved, retryable, queued_at)
-            SELECT $1, $2, 'queued', 'schedule', false, $3, 0, 0, '{}'::jsonb, 0, false, false, now()
+            INSERT INTO sync_runs (id, district_id, status, trigger, dry_run, source_kind, processed, total, counts, issue_count, approved, retryable, trace_parent, queued_at)
+            SELECT $1, $2, 'queued', 'schedule', false, $3, 0, 0, '{}'::jsonb, 0, false, false, $4, now()
             WHERE NOT EXISTS (SELECT 1 FROM sync_runs WHERE district_id = $2 AND status IN ('queued', 'running', 'awaiting-approval'))
             ON CONFLICT DO NOTHING
-            """, ct, runId, districtId, sourceKind) == 1;
+            """, ct, runId, districtId, sourceKind, (object?)Telemetry.CurrentTraceParent() ?? DBNull.Value) == 1;
         if (queued)
             await ExecuteAsync(connection, "UPDATE schedule_fires SET run_id = $1 WHERE district_id = $2 AND due_at = $3 AND attempt = $4",
                 ct, runId, districtId, dueAt, attempt);

@@ -23,6 +23,7 @@ public sealed class SyncRunner(
 {
     public async Task RunAsync(ClaimedRun run, CancellationToken ct)
     {
+        await using var measured = RunMetrics.Measure(dataSource, run);
         logger.LogInformation("Run {RunId} of district {DistrictId} started ({Trigger}, dry run {DryRun})",
             run.Id, run.DistrictId, run.Trigger, run.DryRun);
         await using var progress = new RunProgress(dataSource, run.Id, progressOptions.Value.ProgressInterval);

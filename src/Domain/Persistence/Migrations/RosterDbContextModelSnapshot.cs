@@ -1127,6 +1127,11 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("total");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(55)
+                        .HasColumnType("character varying(55)")
+                        .HasColumnName("trace_parent");
+
                     b.Property<string>("Trigger")
                         .IsRequired()
                         .HasColumnType("text")
