@@ -64,6 +64,14 @@ public sealed class TelemetryTests(TelemetryTests.Factory api) : IClassFixture<T
         return false;
     }
 
+    /// <summary>The Api's span of the request to <paramref name="path"/>, exported when the request ends (a moment after the answer, maybe).</summary>
+    private async Task<Activity> ServerSpanAsync(string path)
+    {
+        bool Match(Activity a) => a.Kind == ActivityKind.Server && a.GetTagItem("url.path") as string == path;
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); !api.Exported.Snapshot().Any(Match) && DateTime.UtcNow < deadline;) await Task.Delay(50);
+        return Assert.Single(api.Exported.Snapshot(), Match);
+    }
+
     private static MultipartFormDataContent DemoBundle()
     {
         var file = new ByteArrayContent(File.ReadAllBytes(Path.Combine(InProcessWorker.RepositoryRoot(), "samples", "demo-district", "demo-district.zip")));
@@ -93,7 +101,7 @@ public sealed class TelemetryTests(TelemetryTests.Factory api) : IClassFixture<T
         var run = await WaitForRunAsync(district, (await response.ReadAsync()).Str("id")!);
         Assert.Equal("succeeded", run.Str("status"));
 
-        var request = api.Exported.Snapshot().Single(a => a.Kind == ActivityKind.Server && a.GetTagItem("url.path") as string == path);
+        var request = await ServerSpanAsync(path);
         List<Activity> trace = [];
         Dictionary<ActivitySpanId, Activity> bySpan = [];
         Activity? consume = null;
@@ -115,6 +123,18 @@ public sealed class TelemetryTests(TelemetryTests.Factory api) : IClassFixture<T
         Assert.Contains(publishes, p => DescendsFrom(p, request, bySpan));
         Assert.All(consumers, c => Assert.Contains(publishes, p => DescendsFrom(c, p, bySpan)));
         Assert.Contains(trace, a => a.Source.Name == "Npgsql" && DescendsFrom(a, request, bySpan) && !consumers.Any(c => DescendsFrom(a, c, bySpan)));
+    }
+
+    [Fact]
+    public async Task A_search_span_carries_no_personal_data_from_its_query_string()
+    {
+        var district = await api.NewDistrictAsync();
+        var path = district.Path + "/people";
+
+        (await district.Client.GetAsync(path + "?email=private.person@x.org&q=Privata")).EnsureSuccessStatusCode();
+
+        var span = await ServerSpanAsync(path);
+        Assert.DoesNotContain(span.TagObjects, t => t.Value?.ToString() is { } v && (v.Contains("private.person", StringComparison.Ordinal) || v.Contains("Privata", StringComparison.Ordinal)));
     }
 
     [Fact]

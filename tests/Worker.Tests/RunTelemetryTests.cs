@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using RosterSync.Domain.Model;
 using RosterSync.ServiceDefaults;
 using RosterSync.TestSupport;
@@ -56,5 +59,41 @@ public class SourceTelemetryTests(SourceWorkerFixture worker, FakeCleverServer c
         Assert.Contains(seen, m => m.Instrument == "rostersync.source.request.duration" && m.Tag("source") == "clever" && m.Tag("http.response.status_code") == "503");
         Assert.Contains(seen, m => m.Instrument == "rostersync.source.request.duration" && m.Tag("source") == "clever" && m.Tag("http.response.status_code") == "200" && m.Value > 0);
         Assert.Contains(seen, m => m.Instrument == "rostersync.source.retries" && m.Tag("source") == "clever" && m.Value == 1);
+    }
+}
+
+/// <summary>SPEC §10: with OTEL_EXPORTER_OTLP_ENDPOINT set, spans go to that OTLP endpoint (off by default).</summary>
+public class OtlpExportTests
+{
+    [Fact]
+    public async Task With_the_otlp_endpoint_variable_set_spans_are_exported_over_otlp_http()
+    {
+        var received = new System.Collections.Concurrent.ConcurrentQueue<(string Path, byte[] Body)>();
+        var receiverBuilder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        receiverBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        receiverBuilder.Logging.ClearProviders();
+        await using var receiver = receiverBuilder.Build();
+        receiver.MapPost("/v1/{signal}", async (Microsoft.AspNetCore.Http.HttpContext http) =>
+        {
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body);
+            received.Enqueue((http.Request.Path, body.ToArray()));
+        });
+        await receiver.StartAsync();
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration[Telemetry.OtlpEndpointVariable] = receiver.Urls.Single();
+        builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+        builder.AddRosterTelemetry();
+        using (var host = builder.Build())
+        {
+            await host.StartAsync();
+            using (Telemetry.Source.StartActivity("otlp-export-test-span")) { }
+            await host.StopAsync();
+        }   // disposing the tracer provider flushes its batch
+
+        var name = System.Text.Encoding.UTF8.GetBytes("otlp-export-test-span");
+        Assert.Contains(received, r => r.Path == "/v1/traces" && r.Body.AsSpan().IndexOf(name) >= 0);
+        await receiver.StopAsync();
     }
 }
