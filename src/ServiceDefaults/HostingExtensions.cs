@@ -48,6 +48,7 @@ public static class HostingExtensions
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"])
             .AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: ["ready"]);
+        builder.AddRosterTelemetry();
         return builder;
     }
 }

@@ -35,6 +35,9 @@ public static class Extensions
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ScheduleService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());
+        builder.Services.AddOptions<QueueDepthOptions>().BindConfiguration(QueueDepthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<QueueDepthSampler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueDepthSampler>());
         return builder;
     }
 }

@@ -1,8 +1,5 @@
-extern alias worker;
-
 using System.Net.Http.Headers;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using RosterSync.Api.Tests.Generated;
 
@@ -19,19 +16,7 @@ public sealed class GeneratedClientTests(GeneratedClientTests.Factory api) : ICl
 
     private IHost _worker = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection([
-            new("ConnectionStrings:Roster", api.Database.ConnectionString),
-            new("Dispatcher:Interval", "00:00:00.500"),
-            .. api.Broker.Settings,
-            .. RosterSync.TestSupport.KeyRingCertificate.Settings,
-        ]);
-        worker::RosterSync.Worker.Extensions.AddWorkerServices(builder);
-        _worker = builder.Build();
-        await _worker.StartAsync();
-    }
+    public async Task InitializeAsync() => _worker = await InProcessWorker.StartAsync(api);
 
     public async Task DisposeAsync()
     {
@@ -54,7 +39,7 @@ public sealed class GeneratedClientTests(GeneratedClientTests.Factory api) : ICl
         var key = await operatorClient.CreateApiKeyAsync(district.Id, new CreateApiKey { Name = "integrator", Scopes = ["roster:read", "sync:run"] });
         var client = Client(key.Key);
 
-        await using var bundle = File.OpenRead(Path.Combine(RepositoryRoot(), "samples", "demo-district", "demo-district.zip"));
+        await using var bundle = File.OpenRead(Path.Combine(InProcessWorker.RepositoryRoot(), "samples", "demo-district", "demo-district.zip"));
         var run = await client.ImportFileAsync(district.Id, file: new FileParameter(bundle, "demo-district.zip", "application/zip"), dryRun: false, kind: "roster");
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -84,12 +69,5 @@ public sealed class GeneratedClientTests(GeneratedClientTests.Factory api) : ICl
         var problem = await Assert.ThrowsAsync<ApiException<ProblemDetails>>(() => client.CreateDistrictAsync(new CreateDistrict { Name = "x" }));
         Assert.Equal(403, problem.StatusCode);
         Assert.Equal("urn:rostersync:problem:forbidden", problem.Result.Type);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "RosterSync.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("RosterSync.sln not found above the test binaries");
     }
 }

@@ -7,6 +7,7 @@ using Npgsql;
 using RosterSync.Contracts;
 using RosterSync.Domain.Model;
 using RosterSync.Domain.Persistence;
+using RosterSync.ServiceDefaults;
 
 namespace RosterSync.Api.SyncRuns;
 
@@ -89,5 +90,6 @@ public sealed class RunStarter(RosterDbContext db, IPublishEndpoint publish, IOp
         DryRun = dryRun,
         Status = RunStatus.Queued,
         QueuedAt = DateTimeOffset.UtcNow,
+        TraceParent = Telemetry.CurrentTraceParent(),
     };
 }

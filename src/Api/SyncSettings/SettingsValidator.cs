@@ -24,6 +24,9 @@ public static class SettingsValidator
 
         if (input.Schedule is { } schedule && !string.IsNullOrWhiteSpace(schedule) && !Schedules.TryParse(schedule, out _))
             Error("schedule", "Must be a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. \"0 2 * * *\".");
+        if (input.ScheduleTimeZone is { } zone && !Schedules.TryFindTimeZone(zone, out _))
+            Error("scheduleTimeZone", $"Unknown time zone '{zone}': must be an IANA time zone id, e.g. \"America/New_York\" or \"UTC\".");
+        ValidatePauses(input.Pauses ?? [], Error);
         OneOf("abandonedStudents", input.AbandonedStudents, AbandonedStudentPolicy.Archive, AbandonedStudentPolicy.Remove);
         OneOf("familyAbandonment", input.FamilyAbandonment, FamilyAbandonmentPolicy.Soft, FamilyAbandonmentPolicy.Extreme);
         OneOf("manualStudents", input.ManualStudents, ManualStudentsPolicy.Allow, ManualStudentsPolicy.Deny);
@@ -39,6 +42,23 @@ public static class SettingsValidator
             if (!Roles.All.Contains(role)) Error($"filters.roles[{i}]", $"Must be one of: {string.Join(", ", Roles.All)}.");
         if (input.GuardianFeed is { } feed) ValidateGuardianFeed(feed, secrets, Error);
         return errors;
+    }
+
+    private static void ValidatePauses(IReadOnlyList<SchedulePauseInput?> pauses, Action<string, string> error)
+    {
+        for (var i = 0; i < pauses.Count; i++)
+        {
+            if (pauses[i] is not { } pause)
+            {
+                error($"pauses[{i}]", "Required: {\"from\": \"yyyy-MM-dd\", \"to\": \"yyyy-MM-dd\"}.");
+                continue;
+            }
+            var from = SchedulePauseInput.TryDate(pause.From, out var first);
+            var to = SchedulePauseInput.TryDate(pause.To, out var last);
+            if (!from) error($"pauses[{i}].from", "Must be a date as yyyy-MM-dd (the first day of the pause).");
+            if (!to) error($"pauses[{i}].to", "Must be a date as yyyy-MM-dd (the last day of the pause).");
+            if (from && to && first > last) error($"pauses[{i}].from", $"Must be on or before to ({pause.To}): both days are in the pause.");
+        }
     }
 
     private static void ValidateGuardianFeed(GuardianFeedInput feed, IReadOnlyDictionary<string, string> secrets, Action<string, string> error)

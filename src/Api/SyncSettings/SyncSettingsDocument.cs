@@ -1,4 +1,6 @@
+using System.Globalization;
 using RosterSync.Domain.Model;
+using RosterSync.ServiceDefaults;
 
 namespace RosterSync.Api.SyncSettings;
 
@@ -11,6 +13,10 @@ public sealed record SyncSettingsInput
     public SourceInput? Source { get; init; }
     /// <summary>A 5-field cron expression evaluated by the Worker, or null for no schedule.</summary>
     public string? Schedule { get; init; }
+    /// <summary>The IANA time zone the schedule and the pauses are read in, e.g. "America/New_York"; default UTC.</summary>
+    public string? ScheduleTimeZone { get; init; } = Schedules.DefaultTimeZone;
+    /// <summary>Date ranges in which scheduled runs do not fire, e.g. the summer break.</summary>
+    public IReadOnlyList<SchedulePauseInput?>? Pauses { get; init; } = [];
     public bool UpdateActiveUsers { get; init; }
     public string? AbandonedStudents { get; init; } = AbandonedStudentPolicy.Archive;
     public string? FamilyAbandonment { get; init; } = FamilyAbandonmentPolicy.Soft;
@@ -31,6 +37,8 @@ public sealed record SyncSettingsInput
     {
         Source = Source!.ToSettings(),
         Schedule = string.IsNullOrWhiteSpace(Schedule) ? null : Schedule.Trim(),
+        ScheduleTimeZone = ScheduleTimeZone?.Trim() ?? Schedules.DefaultTimeZone,
+        Pauses = [.. (Pauses ?? []).Select(p => p!.ToPause())],
         UpdateActiveUsers = UpdateActiveUsers,
         AbandonedStudents = AbandonedStudents!,
         FamilyAbandonment = FamilyAbandonment!,
@@ -49,6 +57,8 @@ public sealed record SyncSettingsInput
     {
         Source = SourceInput.From(s.Source),
         Schedule = s.Schedule,
+        ScheduleTimeZone = s.ScheduleTimeZone,
+        Pauses = [.. s.Pauses.Select(SchedulePauseInput.Of)],
         UpdateActiveUsers = s.UpdateActiveUsers,
         AbandonedStudents = s.AbandonedStudents,
         FamilyAbandonment = s.FamilyAbandonment,
@@ -61,6 +71,19 @@ public sealed record SyncSettingsInput
         Fields = s.Fields,
         GuardianFeed = s.GuardianFeed is { } feed ? GuardianFeedInput.From(feed) : null,
     };
+}
+
+/// <summary>A pause: both days inclusive, as yyyy-MM-dd, in the schedule's time zone.</summary>
+public sealed record SchedulePauseInput(string? From, string? To)
+{
+    public static bool TryDate(string? value, out DateOnly date) =>
+        DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+
+    public SchedulePause ToPause() => new(DateOnly.ParseExact(From!, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateOnly.ParseExact(To!, "yyyy-MM-dd", CultureInfo.InvariantCulture));
+
+    public static SchedulePauseInput? Of(SchedulePause p) =>
+        new(p.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), p.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
 }
 
 public sealed record SourceInput
@@ -127,7 +150,7 @@ public sealed record GuardianFeedInput
 
 /// <summary>GET answer: the settings with each secret replaced by whether it is set.</summary>
 public sealed record SyncSettingsDocument(
-    SourceView Source, string? Schedule, bool UpdateActiveUsers, string AbandonedStudents, string FamilyAbandonment,
+    SourceView Source, string? Schedule, string ScheduleTimeZone, IReadOnlyList<SchedulePause> Pauses, bool UpdateActiveUsers, string AbandonedStudents, string FamilyAbandonment,
     int SafetyThresholdPercent, int SafetyThresholdMinimum, string ManualStudents, bool AbandonFiltered,
     IReadOnlyList<SchoolMapping> SchoolMappings, SyncFilters Filters, IReadOnlyDictionary<string, FieldSetting> Fields,
     GuardianFeedView? GuardianFeed, DateTimeOffset? UpdatedAt)
@@ -137,7 +160,7 @@ public sealed record SyncSettingsDocument(
             s.Source.Username, s.Source.HostKeyFingerprint, s.Source.Folder, s.Source.FilePattern,
             secretsSet.Contains(SecretNames.Token), secretsSet.Contains(SecretNames.ClientSecret),
             secretsSet.Contains(SecretNames.Password), secretsSet.Contains(SecretNames.PrivateKey)),
-        s.Schedule, s.UpdateActiveUsers, s.AbandonedStudents, s.FamilyAbandonment, s.SafetyThresholdPercent, s.SafetyThresholdMinimum,
+        s.Schedule, s.ScheduleTimeZone, s.Pauses, s.UpdateActiveUsers, s.AbandonedStudents, s.FamilyAbandonment, s.SafetyThresholdPercent, s.SafetyThresholdMinimum,
         s.ManualStudents, s.AbandonFiltered, s.SchoolMappings, s.Filters, s.Fields,
         s.GuardianFeed is { } feed
             ? new GuardianFeedView(feed.Host, feed.Port, feed.Username, feed.HostKeyFingerprint, feed.Path,

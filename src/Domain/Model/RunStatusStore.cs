@@ -111,19 +111,20 @@ public sealed class RunStatusStore(NpgsqlDataSource dataSource)
     /// Runs whose StartSync should be published (again): queued runs not published for <paramref name="staleAfter"/>, and running
     /// runs whose lease expired (R29), once right after the expiry and then every <paramref name="staleAfter"/>.
     /// </summary>
-    public async Task<IReadOnlyList<(Guid Run, Guid District)>> ToPublishAsync(TimeSpan staleAfter, int limit, CancellationToken ct)
+    /// <summary>Queued runs not published lately and running runs whose lease expired, with the trace they belong to.</summary>
+    public async Task<IReadOnlyList<(Guid Run, Guid District, string? TraceParent)>> ToPublishAsync(TimeSpan staleAfter, int limit, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT id, district_id FROM sync_runs
+            SELECT id, district_id, trace_parent FROM sync_runs
             WHERE (status = 'queued' AND (published_at IS NULL OR published_at < now() - $1))
                OR (status = 'running' AND coalesce(lease_expires_at, '-infinity') < now()
                    AND (published_at IS NULL OR published_at < greatest(lease_expires_at, now() - $1)))
             ORDER BY queued_at LIMIT $2
             """);
         Add(command, staleAfter, limit);
-        var runs = new List<(Guid, Guid)>();
+        var runs = new List<(Guid, Guid, string?)>();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) runs.Add((reader.GetGuid(0), reader.GetGuid(1)));
+        while (await reader.ReadAsync(ct)) runs.Add((reader.GetGuid(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
         return runs;
     }
 

@@ -17,6 +17,13 @@ public sealed class SyncRun
     public RunCounts Counts { get; set; } = new();
     public int IssueCount { get; set; }
     public string? Error { get; set; }
+    /// <summary>The run failed on a transient source error (network, timeout, 5xx, 429): a scheduled run is retried.</summary>
+    public bool Retryable { get; set; }
+    /// <summary>
+    /// The W3C traceparent of what created the run (the Api's request, a schedule firing): a StartSync published later by the
+    /// Worker's dispatcher continues that trace (SPEC §10).
+    /// </summary>
+    public string? TraceParent { get; set; }
     public bool Approved { get; set; }
     public DateTimeOffset QueuedAt { get; set; }
     /// <summary>When StartSync was last published for this run; the dispatcher re-publishes stale queued runs.</summary>

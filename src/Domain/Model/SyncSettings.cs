@@ -7,7 +7,12 @@ namespace RosterSync.Domain.Model;
 public sealed record SyncSettings
 {
     public SourceSettings Source { get; init; } = new();
+    /// <summary>A five-field cron expression (SPEC §5), read in <see cref="ScheduleTimeZone"/>; null = no schedule.</summary>
     public string? Schedule { get; init; }
+    /// <summary>The IANA time zone the schedule and the pauses are read in: a 2 a.m. sync stays at 2 a.m. local time.</summary>
+    public string ScheduleTimeZone { get; init; } = "UTC";
+    /// <summary>Date ranges (inclusive, in the schedule's time zone) in which scheduled runs do not fire.</summary>
+    public IReadOnlyList<SchedulePause> Pauses { get; init; } = [];
     public bool UpdateActiveUsers { get; init; }
     public string AbandonedStudents { get; init; } = AbandonedStudentPolicy.Archive;
     public string FamilyAbandonment { get; init; } = FamilyAbandonmentPolicy.Soft;
@@ -64,6 +69,9 @@ public sealed record GuardianFeedSettings
     public string? HostKeyFingerprint { get; init; }
     public string? Path { get; init; }
 }
+
+/// <summary>From and to are both days of the pause, in the schedule's time zone.</summary>
+public sealed record SchedulePause(DateOnly From, DateOnly To);
 
 public sealed record SchoolMapping(string SourceSchoolId, Guid SchoolId);
 

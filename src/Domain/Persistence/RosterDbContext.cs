@@ -15,6 +15,7 @@ public sealed class RosterDbContext(DbContextOptions<RosterDbContext> options) :
     public DbSet<AcademicSession> AcademicSessions => Set<AcademicSession>();
     public DbSet<Course> Courses => Set<Course>();
     public DbSet<SyncRun> SyncRuns => Set<SyncRun>();
+    public DbSet<ScheduleFire> ScheduleFires => Set<ScheduleFire>();
     public DbSet<RunChange> RunChanges => Set<RunChange>();
     public DbSet<RunIssue> RunIssues => Set<RunIssue>();
     public DbSet<SyncSettingsRow> SyncSettings => Set<SyncSettingsRow>();

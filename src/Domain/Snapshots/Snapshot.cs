@@ -130,4 +130,6 @@ public sealed class SourceReadException(string message, Exception? inner = null)
 {
     public string? File { get; init; }
     public int? Row { get; init; }
+    /// <summary>The source's HTTP status when it answered with an error.</summary>
+    public System.Net.HttpStatusCode? Status { get; init; }
 }

@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using RosterSync.Contracts;
 using RosterSync.Domain.Model;
+using RosterSync.ServiceDefaults;
 
 namespace RosterSync.Worker.Runs;
 
@@ -77,8 +78,9 @@ public sealed class QueuedRunDispatcher(
     public async Task<int> DispatchStaleAsync(CancellationToken ct)
     {
         var stale = await store.ToPublishAsync(options.Value.StaleAfter, 100, ct);
-        foreach (var (run, district) in stale)
+        foreach (var (run, district, traceParent) in stale)
         {
+            using var span = Telemetry.ContinueTrace("dispatch queued run", traceParent);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(options.Value.PublishTimeout);
             try

@@ -34,6 +34,7 @@ public sealed class SyncRunner(
         var ct = stopOrLost.Token;
         var run = new HeldRun(claimed, lease);
         await using var progress = new RunProgress(store, run.Id, run.Owner, progressOptions.Value.ProgressInterval);
+        await using var measured = RunMetrics.Measure(dataSource, claimed);
         try
         {
             var plan = run.RevertsRunId is { } reverted
@@ -64,7 +65,7 @@ public sealed class SyncRunner(
         }
         catch (SourceReadException e)
         {
-            await FailAsync(run, e.Message, new PlanIssue(Severities.Error, "R22", null, null, e.Message, e.File, e.Row), stopping);
+            await FailAsync(run, e.Message, new PlanIssue(Severities.Error, "R22", null, null, e.Message, e.File, e.Row), stopping, TransientFailures.IsTransient(e));
         }
         catch (Exception e)
         {
@@ -256,14 +257,15 @@ public sealed class SyncRunner(
     /// the failure is written once it returns (retried with backoff until then, or until the Worker stops: the lease expires and
     /// another Worker takes the run over).
     /// </summary>
-    private async Task FailAsync(HeldRun run, string error, PlanIssue? issue, CancellationToken stopping)
+    /// <param name="retryable">A transient source error (TransientFailures): a scheduled run is retried (ScheduleService).</param>
+    private async Task FailAsync(HeldRun run, string error, PlanIssue? issue, CancellationToken stopping, bool retryable = false)
     {
         logger.LogWarning("Run {RunId} failed; nothing was applied", run.Id);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                if (!await WriteFailureAsync(run, error, issue))
+                if (!await WriteFailureAsync(run, error, issue, retryable))
                     logger.LogInformation("Run {RunId}: failure not written, the run is no longer held by {Worker} (cancelled or taken over)", run.Id, run.Owner);
                 else if (attempt > 1)
                     logger.LogInformation("Run {RunId}: failure written after {Attempts} attempts", run.Id, attempt);
@@ -278,15 +280,17 @@ public sealed class SyncRunner(
         }
     }
 
-    private async Task<bool> WriteFailureAsync(HeldRun run, string error, PlanIssue? issue)
+    private async Task<bool> WriteFailureAsync(HeldRun run, string error, PlanIssue? issue, bool retryable)
     {
         await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
         await using var tx = await connection.BeginTransactionAsync(CancellationToken.None);
         if (!await RunStatusStore.StillHeldAsync(connection, run.Id, run.Owner, lockRow: true, CancellationToken.None)) return false;
         if (issue is not null) await PlanApplier.RecordIssuesAsync(connection, run.DistrictId, run.Id, [issue], null, CancellationToken.None);
-        await using (var count = new NpgsqlCommand("UPDATE sync_runs SET issue_count = (SELECT count(*) FROM run_issues WHERE run_id = $1) WHERE id = $1", connection))
+        await using (var count = new NpgsqlCommand(
+            "UPDATE sync_runs SET issue_count = (SELECT count(*) FROM run_issues WHERE run_id = $1), retryable = $2 WHERE id = $1", connection))
         {
             count.Parameters.Add(new NpgsqlParameter { Value = run.Id });
+            count.Parameters.Add(new NpgsqlParameter { Value = retryable });
             await count.ExecuteNonQueryAsync(CancellationToken.None);
         }
         if (!await FinishAsync(connection, run, RunStatus.Failed, null, error, CancellationToken.None)) return false;

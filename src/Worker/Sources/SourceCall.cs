@@ -50,7 +50,7 @@ public sealed record SourceCall(string Source, Func<HttpStatusCode, string> Reje
             var status = response.StatusCode.GetValueOrDefault();
             response.Dispose();
             if (status == HttpStatusCode.Unauthorized && renewCredentials?.Invoke() == true) return await SendAsync(resource, call, ct);
-            throw new SourceReadException(Failed(resource, status));
+            throw new SourceReadException(Failed(resource, status)) { Status = status };
         }
 
         if (response.Error is not null || response.Content is null)

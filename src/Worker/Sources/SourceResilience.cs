@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using RosterSync.Worker.Runs;
 
 namespace RosterSync.Worker.Sources;
 
@@ -37,6 +38,11 @@ public static class SourceResilience
                     MaxDelay = options.MaxRetryDelay,
                     ShouldRetryAfterHeader = false,
                     DelayGenerator = args => ValueTask.FromResult(ServerDelay(args.Outcome.Result, clock, options.MaxRetryDelay)),
+                    OnRetry = _ =>
+                    {
+                        RunMetrics.SourceRetry(name);
+                        return ValueTask.CompletedTask;
+                    },
                 });
             }
 
@@ -49,6 +55,7 @@ public static class SourceResilience
             });
             pipeline.AddTimeout(options.AttemptTimeout);
         }).SelectPipelineBy(_ => request => request.Options.TryGetValue(OptionKey, out var key) ? key : "");
+        builder.AddHttpMessageHandler(() => new SourceMetricsHandler(name));
         return builder;
     }
 

@@ -117,6 +117,7 @@ internal sealed class SyncRunConfiguration : IEntityTypeConfiguration<SyncRun>
             .HasDatabaseName("ux_sync_runs_one_open_per_district");
         b.HasIndex(r => new { r.DistrictId, r.QueuedAt });
         b.HasIndex(r => new { r.Status, r.PublishedAt });
+        b.Property(r => r.TraceParent).HasMaxLength(55);
     }
 }
 

@@ -16,3 +16,15 @@ internal sealed class SftpProcessedFileConfiguration : IEntityTypeConfiguration<
         b.HasIndex(f => f.RunId);
     }
 }
+
+internal sealed class ScheduleFireConfiguration : IEntityTypeConfiguration<ScheduleFire>
+{
+    public void Configure(EntityTypeBuilder<ScheduleFire> b)
+    {
+        b.HasKey(f => new { f.DistrictId, f.DueAt, f.Attempt });
+        b.HasOne<District>().WithMany().HasForeignKey(f => f.DistrictId);
+        b.HasOne<SyncRun>().WithMany().HasForeignKey(f => f.RunId);
+        // The Worker looks at the recent fires of every district for retries.
+        b.HasIndex(f => f.DueAt);
+    }
+}

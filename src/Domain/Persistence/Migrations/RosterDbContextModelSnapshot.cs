@@ -901,6 +901,40 @@ namespace RosterSync.Domain.Persistence.Migrations
                     b.ToTable("run_issues");
                 });
 
+            modelBuilder.Entity("RosterSync.Domain.Model.ScheduleFire", b =>
+                {
+                    b.Property<Guid>("DistrictId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("district_id");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt");
+
+                    b.Property<DateTimeOffset>("FiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("fired_at");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.HasKey("DistrictId", "DueAt", "Attempt")
+                        .HasName("pk_schedule_fires");
+
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_schedule_fires_due_at");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_schedule_fires_run_id");
+
+                    b.ToTable("schedule_fires");
+                });
+
             modelBuilder.Entity("RosterSync.Domain.Model.School", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1080,6 +1114,10 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("queued_at");
 
+                    b.Property<bool>("Retryable")
+                        .HasColumnType("boolean")
+                        .HasColumnName("retryable");
+
                     b.Property<Guid?>("RevertsRunId")
                         .HasColumnType("uuid")
                         .HasColumnName("reverts_run_id");
@@ -1105,6 +1143,11 @@ namespace RosterSync.Domain.Persistence.Migrations
                     b.Property<long>("Total")
                         .HasColumnType("bigint")
                         .HasColumnName("total");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(55)
+                        .HasColumnType("character varying(55)")
+                        .HasColumnName("trace_parent");
 
                     b.Property<string>("Trigger")
                         .IsRequired()
@@ -1309,6 +1352,21 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_run_issues_sync_runs_run_id");
+                });
+
+            modelBuilder.Entity("RosterSync.Domain.Model.ScheduleFire", b =>
+                {
+                    b.HasOne("RosterSync.Domain.Model.District", null)
+                        .WithMany()
+                        .HasForeignKey("DistrictId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_schedule_fires_districts_district_id");
+
+                    b.HasOne("RosterSync.Domain.Model.SyncRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .HasConstraintName("fk_schedule_fires_sync_runs_run_id");
                 });
 
             modelBuilder.Entity("RosterSync.Domain.Model.School", b =>
