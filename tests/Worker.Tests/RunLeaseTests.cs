@@ -66,7 +66,7 @@ public class RunLeaseTests(LeaseWorkerFixture worker) : IClassFixture<LeaseWorke
 
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal(1, run.Takeovers);
-        Assert.Equal(worker.WorkerName, run.LeaseOwner);
+        Assert.StartsWith(worker.WorkerName + "#", run.LeaseOwner);
         Assert.Null(run.LeaseExpiresAt);
         Assert.Equal(44, run.Counts.People.Created);
         Assert.Equal(await worker.RosterOfAsync(normal), await worker.RosterOfAsync(district));
@@ -168,5 +168,35 @@ public class RunLeaseTests(LeaseWorkerFixture worker) : IClassFixture<LeaseWorke
         Assert.Equal((RunStatus.Succeeded, 0), (done.Status, done.Takeovers));
         Assert.True(expiries.Count >= 3, $"the lease was renewed {expiries.Count - 1} times while the run worked");
         Assert.Equal(0, worker.Log.Count(0, runId.ToString(), "no longer holds it"));
+    }
+}
+
+/// <summary>Claims made by one Worker: each has its own lease owner (R29), so an earlier attempt cannot write over a later one.</summary>
+public class RunClaimOwnerTests(WorkerFixture worker) : IClassFixture<WorkerFixture>
+{
+    [Fact]
+    public async Task R29_a_Worker_taking_over_its_own_expired_run_holds_it_under_a_new_owner_that_its_earlier_attempt_cannot_write_as()
+    {
+        var district = await worker.CreateDistrictAsync();
+        var runId = await worker.QueueUploadRunAsync(district, WorkerFixture.DemoBundle()); // marked published: no sweep takes it for 2 s
+        using var scope = worker.Host.Services.CreateScope();
+        var claimer = scope.ServiceProvider.GetRequiredService<RunClaimer>();
+        var store = scope.ServiceProvider.GetRequiredService<RunStatusStore>();
+        var name = scope.ServiceProvider.GetRequiredService<WorkerIdentity>().Name;
+
+        var first = await claimer.TryClaimAsync(runId, CancellationToken.None);
+        // The first attempt's lease runs out (as when its Worker stalled); published now, so the sweep leaves it to this test.
+        await worker.ScalarAsync("UPDATE sync_runs SET lease_expires_at = now() - interval '1 second', published_at = now() WHERE id = $1 RETURNING 1", runId);
+        var second = await claimer.TryClaimAsync(runId, CancellationToken.None);
+
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        Assert.StartsWith(name + "#", first.Owner);
+        Assert.StartsWith(name + "#", second.Owner);
+        Assert.NotEqual(first.Owner, second.Owner);
+        Assert.Equal(1, second.Takeovers);
+        Assert.False(await store.RenewLeaseAsync(runId, first.Owner, TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.True(await store.RenewLeaseAsync(runId, second.Owner, TimeSpan.FromMinutes(1), CancellationToken.None));
+        await worker.ScalarAsync("UPDATE sync_runs SET status = 'cancelled' WHERE id = $1 RETURNING 1", runId);
     }
 }

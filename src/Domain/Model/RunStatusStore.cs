@@ -27,7 +27,7 @@ public sealed class RunStatusStore(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new ClaimedRun(runId, reader.GetGuid(0), reader.GetString(1), reader.GetBoolean(2), reader.GetString(3),
-            reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetGuid(6), reader.GetInt32(7));
+            reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetGuid(6), reader.GetInt32(7), owner);
     }
 
     /// <summary>Extends the holder's lease; false when the run is no longer running under <paramref name="owner"/>.</summary>

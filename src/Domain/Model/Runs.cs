@@ -39,9 +39,10 @@ public sealed class SyncRun
 }
 
 /// <summary>What a Worker needs of a run it claimed.</summary>
+/// <param name="Owner">The lease owner this claim wrote (R29): one per claim, so an earlier claim of the same Worker changes nothing.</param>
 public sealed record ClaimedRun(
     Guid Id, Guid DistrictId, string Trigger, bool DryRun, string SourceKind, Guid? UploadId, bool Approved, Guid? RevertsRunId,
-    int Takeovers = 0);
+    int Takeovers, string Owner);
 
 /// <summary>Counts per entity and action, SPEC §8. Stored as jsonb on the run.</summary>
 public sealed class RunCounts

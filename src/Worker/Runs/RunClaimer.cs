@@ -12,14 +12,16 @@ public sealed class RunClaimer(RunStatusStore store, WorkerIdentity worker, IOpt
     public async Task<ClaimedRun?> TryClaimAsync(Guid runId, CancellationToken ct)
     {
         var lease = options.Value;
-        if (await store.TryClaimAsync(runId, worker.Name, lease.LeaseDuration, lease.MaxTakeovers, ct) is not { } run)
+        // The owner names this claim, not only this Worker: if the Worker takes over its own expired run, the earlier
+        // attempt (a failure write still retrying, say) no longer matches and changes nothing.
+        if (await store.TryClaimAsync(runId, worker.NewClaim(), lease.LeaseDuration, lease.MaxTakeovers, ct) is not { } run)
         {
             logger.LogInformation("Run {RunId} is not claimable (held by a live Worker, finished or unknown); message ignored", runId);
             return null;
         }
         if (run.Takeovers > 0)
             logger.LogWarning("Run {RunId} taken over by {Worker} (takeover {Takeovers} of at most {MaxTakeovers}): its lease had expired; starting it again",
-                runId, worker.Name, run.Takeovers, lease.MaxTakeovers);
+                runId, run.Owner, run.Takeovers, lease.MaxTakeovers);
         return run;
     }
 }

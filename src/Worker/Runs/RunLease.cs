@@ -29,6 +29,9 @@ public sealed class RunLeaseOptions : IValidatableObject
 public sealed class WorkerIdentity
 {
     public string Name { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>A lease owner for one claim by this Worker: its name and a claim id.</summary>
+    public string NewClaim() => $"{Name}#{Guid.NewGuid().ToString("N")[..8]}";
 }
 
 /// <summary>

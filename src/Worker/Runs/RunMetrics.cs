@@ -118,7 +118,7 @@ public sealed class QueueDepthSampler(NpgsqlDataSource dataSource, IOptions<Queu
             {
                 await SampleAsync(stoppingToken);
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogDebug(e, "Counting queued runs failed; the gauge keeps its last value");
             }

@@ -45,7 +45,7 @@ public sealed class ScheduleService(
             {
                 await QueueDueRunsAsync(previous, now, stoppingToken);
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(e, "Evaluating sync schedules failed; will try again");
             }

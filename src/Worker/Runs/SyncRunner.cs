@@ -18,7 +18,7 @@ namespace RosterSync.Worker.Runs;
 /// and each phase's time, counts and memory are logged (ids and counts only) for docs/benchmarks.md.
 /// </summary>
 public sealed class SyncRunner(
-    NpgsqlDataSource dataSource, RunStatusStore store, WorkerIdentity worker, IEnumerable<ISourceReader> readers,
+    NpgsqlDataSource dataSource, RunStatusStore store, IEnumerable<ISourceReader> readers,
     IOptions<RunProgressOptions> progressOptions, IOptions<RunLeaseOptions> leaseOptions, TimeProvider clock, ILogger<SyncRunner> logger)
 {
     /// <summary>
@@ -28,8 +28,8 @@ public sealed class SyncRunner(
     public async Task RunAsync(ClaimedRun claimed, CancellationToken stopping)
     {
         logger.LogInformation("Run {RunId} of district {DistrictId} started ({Trigger}, dry run {DryRun}) by {Worker}",
-            claimed.Id, claimed.DistrictId, claimed.Trigger, claimed.DryRun, worker.Name);
-        await using var lease = new RunLease(store, claimed.Id, worker.Name, leaseOptions.Value, logger);
+            claimed.Id, claimed.DistrictId, claimed.Trigger, claimed.DryRun, claimed.Owner);
+        await using var lease = new RunLease(store, claimed.Id, claimed.Owner, leaseOptions.Value, logger);
         using var stopOrLost = CancellationTokenSource.CreateLinkedTokenSource(stopping, lease.Lost);
         var ct = stopOrLost.Token;
         var run = new HeldRun(claimed, lease);
