@@ -33,7 +33,7 @@ public class BrokerProxyWorkerFixture : LeaseWorkerFixture
 }
 
 /// <summary>A Worker started while its RabbitMQ (through a <see cref="TcpFaultProxy"/>) is unreachable; the test restores it.</summary>
-public sealed class StartedDuringBrokerOutageFixture : BrokerProxyWorkerFixture
+public sealed class StartedWhileRabbitMqIsCutFixture : BrokerProxyWorkerFixture
 {
     public Task Started { get; private set; } = null!;
     public DateTime StartedAt { get; private set; }
@@ -77,7 +77,7 @@ public sealed class DatabaseProxyWorkerFixture : SourceWorkerFixture
 }
 
 /// <summary>R29: a Worker waits out RabbitMQ and PostgreSQL outages (cut with a TCP proxy; the shared services stay up).</summary>
-public class BrokerOutageThroughProxyTests(BrokerProxyWorkerFixture worker) : IClassFixture<BrokerProxyWorkerFixture>
+public class RabbitMqCutThroughProxyTests(BrokerProxyWorkerFixture worker) : IClassFixture<BrokerProxyWorkerFixture>
 {
     [Fact]
     public async Task R29_the_dispatcher_outlives_publish_timeouts_while_RabbitMQ_is_unreachable_and_publishes_once_it_is_back()
@@ -117,7 +117,7 @@ public class BrokerOutageThroughProxyTests(BrokerProxyWorkerFixture worker) : IC
     }
 }
 
-public class WorkerStartedDuringBrokerOutageTests(StartedDuringBrokerOutageFixture worker) : IClassFixture<StartedDuringBrokerOutageFixture>
+public class WorkerStartedWhileRabbitMqIsCutTests(StartedWhileRabbitMqIsCutFixture worker) : IClassFixture<StartedWhileRabbitMqIsCutFixture>
 {
     [Fact]
     public async Task R29_a_Worker_started_while_RabbitMQ_is_unreachable_waits_for_it_and_then_runs()

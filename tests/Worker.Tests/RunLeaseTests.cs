@@ -167,5 +167,6 @@ public class RunLeaseTests(LeaseWorkerFixture worker) : IClassFixture<LeaseWorke
         var done = await worker.WaitForRunAsync(runId, Generous);
         Assert.Equal((RunStatus.Succeeded, 0), (done.Status, done.Takeovers));
         Assert.True(expiries.Count >= 3, $"the lease was renewed {expiries.Count - 1} times while the run worked");
+        Assert.Equal(0, worker.Log.Count(0, runId.ToString(), "no longer holds it"));
     }
 }

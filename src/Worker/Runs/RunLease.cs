@@ -46,6 +46,7 @@ public sealed class RunLease : IAsyncDisposable
     private readonly CancellationTokenSource _lost = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private volatile bool _finishing;
 
     public RunLease(RunStatusStore store, Guid runId, string owner, RunLeaseOptions options, ILogger logger)
     {
@@ -56,6 +57,9 @@ public sealed class RunLease : IAsyncDisposable
     public string Owner => _owner;
     public CancellationToken Lost => _lost.Token;
     public bool IsLost => _lost.IsCancellationRequested;
+
+    /// <summary>The runner is writing the run's final status: a renewal that then finds it no longer running is not a lost lease.</summary>
+    public void Finishing() => _finishing = true;
 
     private async Task RenewLoopAsync()
     {
@@ -69,6 +73,7 @@ public sealed class RunLease : IAsyncDisposable
                 {
                     if (!await _store.RenewLeaseAsync(_runId, _owner, _options.LeaseDuration, _stop.Token))
                     {
+                        if (_finishing) return;
                         _logger.LogWarning("Run {RunId}: {Worker} no longer holds it (taken over or cancelled); stopping it without writing", _runId, _owner);
                         await _lost.CancelAsync();
                         return;

@@ -32,7 +32,7 @@ public sealed class SyncRunner(
         await using var lease = new RunLease(store, claimed.Id, worker.Name, leaseOptions.Value, logger);
         using var stopOrLost = CancellationTokenSource.CreateLinkedTokenSource(stopping, lease.Lost);
         var ct = stopOrLost.Token;
-        var run = new HeldRun(claimed, worker.Name);
+        var run = new HeldRun(claimed, lease);
         await using var progress = new RunProgress(store, run.Id, run.Owner, progressOptions.Value.ProgressInterval);
         try
         {
@@ -244,9 +244,12 @@ public sealed class SyncRunner(
     }
 
     /// <summary>Ends the run this Worker holds, in the caller's transaction; false when it no longer holds it (cancelled, taken over).</summary>
-    private static Task<bool> FinishAsync(NpgsqlConnection connection, HeldRun run, string status, Plan? plan, string? error, CancellationToken ct) =>
-        RunStatusStore.FinishAsync(connection, run.Id, run.Owner, status,
+    private static Task<bool> FinishAsync(NpgsqlConnection connection, HeldRun run, string status, Plan? plan, string? error, CancellationToken ct)
+    {
+        run.Lease.Finishing();
+        return RunStatusStore.FinishAsync(connection, run.Id, run.Owner, status,
             plan is null ? null : JsonSerializer.Serialize(plan.Counts, JsonSerializerOptions.Web), plan?.Issues.Count, error, ct);
+    }
 
     /// <summary>
     /// R22: a failed run applies nothing; it keeps the reason and, where known, the file and row. R29: when the database is unreachable
@@ -293,8 +296,9 @@ public sealed class SyncRunner(
 }
 
 /// <summary>A run this Worker claimed, and the lease owner name every status write of it must match (R29).</summary>
-internal sealed record HeldRun(ClaimedRun Claimed, string Owner)
+internal sealed record HeldRun(ClaimedRun Claimed, RunLease Lease)
 {
+    public string Owner => Lease.Owner;
     public Guid Id => Claimed.Id;
     public Guid DistrictId => Claimed.DistrictId;
     public bool DryRun => Claimed.DryRun;
