@@ -56,7 +56,7 @@ public sealed class OpenApiDocumentTests(ApiFactory api)
             Assert.True(operation.TryGetProperty("security", out var security) && security.GetArrayLength() > 0, $"{method} {path}: no security");
             Assert.True(operation.TryGetProperty("x-scope", out _), $"{method} {path}: no x-scope");
             var responses = operation.GetProperty("responses");
-            foreach (var status in new[] { "401", "403", "404", "429" })
+            foreach (var status in new[] { "401", "403", "404", "429", "503" })
             {
                 Assert.True(responses.TryGetProperty(status, out var response), $"{method} {path}: no {status}");
                 Assert.True(response.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{method} {path}: {status} is not a problem");

@@ -38,7 +38,8 @@ public static class AuthExtensions
     {
         builder.RequireAuthorization(scope).WithMetadata(new ScopeMetadata(scope))
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable); // R30: PostgreSQL unreachable (with Retry-After)
         if (record is not null) builder.WithMetadata(record);
         return builder;
     }
