@@ -46,7 +46,11 @@ public static class Extensions
         services.AddHostedService<IdempotencyPurge>();
 
         // Strict: otherwise every number is documented as ["integer","string"] and "10" is accepted for 10.
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            JsonDateTimes.AddTo(o.SerializerOptions);
+        });
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemTypes.Customize);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddExceptionHandler<UnavailableExceptionHandler>();

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using RosterSync.Domain.Persistence;
 using RosterSync.TestSupport;
 
@@ -45,6 +46,24 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     public RosterDbContext Db() => Database.CreateDbContext();
+
+    private Task<ServedContract>? _contract;
+
+    /// <summary>The document this Api serves, read once without the check.</summary>
+    public Task<ServedContract> ContractAsync() => _contract ??= ReadContractAsync();
+
+    private async Task<ServedContract> ReadContractAsync()
+    {
+        using var raw = CreateDefaultClient();
+        return new ServedContract(await raw.GetStringAsync("/openapi/v1.json"));
+    }
+
+    /// <summary>
+    /// Issue 11: every client a test uses checks every answer against the served document (<see cref="ServedContract"/>),
+    /// after WebApplicationFactory's own redirect and cookie handling.
+    /// </summary>
+    public new HttpClient CreateClient() => CreateDefaultClient(ClientOptions.BaseAddress,
+        new RedirectHandler(ClientOptions.MaxAutomaticRedirections), new CookieContainerHandler(), new ContractCheckingHandler(ContractAsync));
 
     public HttpClient Client(string? key)
     {

@@ -66,7 +66,8 @@ public sealed class ClassTests(ApiFactory api)
         var problem = await Problem.AssertAsync(await district.Client.PatchJsonAsync($"{district.Path}/classes/{synced.Id}", new { isHomeroom = true, grade = "10", subject = "Math" }),
             HttpStatusCode.Conflict, "synced-class-field");
         Assert.Equal("R19", problem.Str("rule"));
-        Assert.Equal(["grade", "subject"], problem.GetProperty("fields").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal(["grade", "subject"], problem.GetProperty("fields").EnumerateObject().Select(f => f.Name));
+        Assert.All(problem.GetProperty("fields").EnumerateObject(), f => Assert.Equal("R19", f.Value.GetString()));
         await using var db = api.Db();
         var unchanged = await db.Classes.SingleAsync(c => c.Id == synced.Id);
         Assert.False(unchanged.IsHomeroom);

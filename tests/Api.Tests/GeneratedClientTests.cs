@@ -36,19 +36,19 @@ public sealed class GeneratedClientTests(GeneratedClientTests.Factory api) : ICl
     {
         var operatorClient = Client(ApiFactory.OperatorKey);
         var district = await operatorClient.CreateDistrictAsync(new CreateDistrict { Name = "Generated client district" });
-        var key = await operatorClient.CreateApiKeyAsync(district.Id, new CreateApiKey { Name = "integrator", Scopes = ["roster:read", "sync:run"] });
+        var key = await operatorClient.CreateApiKeyAsync(district.Id, new CreateApiKey { Name = "integrator", Scopes = [Scope.RosterRead, Scope.SyncRun] });
         var client = Client(key.Key);
 
         await using var bundle = File.OpenRead(Path.Combine(InProcessWorker.RepositoryRoot(), "samples", "demo-district", "demo-district.zip"));
-        var run = await client.ImportFileAsync(district.Id, file: new FileParameter(bundle, "demo-district.zip", "application/zip"), dryRun: false, kind: "roster");
+        var run = await client.ImportFileAsync(district.Id, file: new FileParameter(bundle, "demo-district.zip", "application/zip"), dryRun: false, kind: ImportKind.Roster);
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (run.Status is "queued" or "running" && DateTime.UtcNow < deadline)
+        while (run.Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);
             run = await client.GetSyncRunAsync(district.Id, run.Id);
         }
-        Assert.Equal("succeeded", run.Status);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.True(run.Counts.People.Created > 0);
 
         var people = new List<PersonDto>();
@@ -64,7 +64,7 @@ public sealed class GeneratedClientTests(GeneratedClientTests.Factory api) : ICl
         await using var db = api.Db();
         Assert.Equal(await db.People.CountAsync(p => p.DistrictId == district.Id), people.Select(p => p.Id).Distinct().Count());
         Assert.Equal(run.Counts.People.Created, people.Count);
-        Assert.All(people, p => Assert.Equal("synced", p.Origin));
+        Assert.All(people, p => Assert.Equal(Origin.Synced, p.Origin));
 
         var problem = await Assert.ThrowsAsync<ApiException<ProblemDetails>>(() => client.CreateDistrictAsync(new CreateDistrict { Name = "x" }));
         Assert.Equal(403, problem.StatusCode);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Linq.Expressions;
 using RosterSync.Api.Http;
@@ -7,7 +8,7 @@ namespace RosterSync.Api.Classes;
 
 public sealed record ClassDto(
     Guid Id, Guid? SchoolId, string Name, string? Grade, string? Subject, Guid? TermId, Guid? CourseId, bool IsHomeroom,
-    string Status, string Origin, SourceIds SourceIds, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    [property: Closed(nameof(Vocabularies.RecordStatus))] string Status, [property: Closed(nameof(Vocabularies.Origin))] string Origin, SourceIds SourceIds, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static readonly Expression<Func<Class, ClassDto>> Project = c => new ClassDto(
         c.Id, c.SchoolId, c.Name, c.Grade, c.Subject, c.TermId, c.CourseId, c.IsHomeroom, c.Status, c.Origin,
@@ -18,7 +19,8 @@ public sealed record ClassDto(
     public static ClassDto From(Class c) => Compiled(c);
 }
 
-public sealed record EnrollmentDto(Guid Id, Guid ClassId, Guid PersonId, string Role, string Origin, bool Active, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt)
+public sealed record EnrollmentDto(
+    Guid Id, Guid ClassId, Guid PersonId, [property: Closed(nameof(Vocabularies.EnrollmentRole))] string Role, [property: Closed(nameof(Vocabularies.Origin))] string Origin, bool Active, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt)
 {
     public static readonly Expression<Func<Enrollment, EnrollmentDto>> Project = e => new EnrollmentDto(
         e.Id, e.ClassId, e.PersonId, e.Role, e.Origin, e.EndedAt == null, e.CreatedAt, e.EndedAt);
@@ -29,7 +31,7 @@ public sealed record EnrollmentDto(Guid Id, Guid ClassId, Guid PersonId, string 
 }
 
 public sealed record ClassQuery(
-    [property: OneOf(RecordStatus.Active, RecordStatus.Archived)] string? Status,
+    [property: OneOf(nameof(Vocabularies.RecordStatus))] string? Status,
     Guid? SchoolId,
     bool? Homeroom,
     [property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
@@ -45,7 +47,11 @@ public sealed record CreateClass(
 /// name, isHomeroom and coTeacherIds (R19). Any other member is refused (<see cref="PatchBody"/>).
 /// </summary>
 public sealed record ClassPatch(
-    [property: StringLength(200, MinimumLength = 1)] string? Name, bool? IsHomeroom, string? Grade, string? Subject, IReadOnlyList<Guid>? CoTeacherIds)
+    [property: StringLength(200, MinimumLength = 1), Description("Left out or null: unchanged. Cannot be empty.")] string? Name,
+    [property: Description("Left out or null: unchanged. ")] bool? IsHomeroom,
+    [property: Description("Left out or null: unchanged. An empty string clears it. A synced class refuses it (409, R19).")] string? Grade,
+    [property: Description("Left out or null: unchanged. An empty string clears it. A synced class refuses it (409, R19).")] string? Subject,
+    [property: Description("Left out or null: unchanged. Otherwise the whole set of co-teachers added by hand: [] ends them all.")] IReadOnlyList<Guid>? CoTeacherIds)
     : PatchBody;
 
-public sealed record CreateEnrollment(Guid PersonId, string? Role);
+public sealed record CreateEnrollment(Guid PersonId, [property: Closed(nameof(Vocabularies.EnrollmentRole))] string? Role);

@@ -22,15 +22,17 @@ public static class ClassEndpoints
     {
         var classes = app.MapGroup("/api/v1/districts/{districtId:guid}/classes").WithTags("Classes");
         classes.MapGet("/", ListClasses).RequireScope(Scopes.RosterRead).WithName("ListClasses");
-        classes.MapGet("/{id:guid}", GetClass).RequireScope(Scopes.RosterRead, Class).WithName("GetClass");
+        classes.MapGet("/{id:guid}", GetClass).RequireScope(Scopes.RosterRead, Class).WithName("GetClass").WithETag();
         classes.MapPost("/", CreateClass).RequireScope(Scopes.RosterWrite).WithIdempotency().WithName("CreateClass");
-        classes.MapPatch("/{id:guid}", PatchClass).RequireScope(Scopes.RosterWrite, Class).WithName("PatchClass").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+        classes.MapPatch("/{id:guid}", PatchClass).RequireScope(Scopes.RosterWrite, Class).WithName("PatchClass").WithETag()
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.SyncedClassField).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Edit a class; a synced class takes only name, isHomeroom and co-teachers (R19)");
         classes.MapGet("/{classId:guid}/enrollments", ListEnrollments).RequireScope(Scopes.RosterRead, ClassOfEnrollments).WithName("ListEnrollments");
-        classes.MapPost("/{classId:guid}/enrollments", Enroll).RequireScope(Scopes.RosterWrite, ClassOfEnrollments).WithIdempotency().WithName("CreateEnrollment").ProducesProblem(StatusCodes.Status409Conflict)
+        classes.MapPost("/{classId:guid}/enrollments", Enroll).RequireScope(Scopes.RosterWrite, ClassOfEnrollments).WithIdempotency().WithName("CreateEnrollment")
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.SyncedClassStudent, ProblemTypes.AlreadyExists)
             .WithSummary("Enroll a person by hand; a synced class refuses a student (R19)");
         classes.MapDelete("/{classId:guid}/enrollments/{enrollmentId:guid}", EndEnrollment).RequireScope(Scopes.RosterWrite, ClassOfEnrollments)
-            .WithName("EndEnrollment").ProducesProblem(StatusCodes.Status409Conflict)
+            .WithName("EndEnrollment").ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.SyncedLink)
             .WithSummary("End an enrollment made by hand (the row stays, ended); a synced one follows its source (R19)");
         classes.MapGet("/{id:guid}/history", (Guid districtId, Guid id, [AsParameters] HistoryQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct) =>
                 RecordHistory.ListAsync(db, districtId, id, query, cursor, ct))
@@ -108,7 +110,7 @@ public static class ClassEndpoints
             return TypedResults.Problem(type: ProblemTypes.SyncedClassField, statusCode: StatusCodes.Status409Conflict,
                 title: "A synced class takes manual edits of name, isHomeroom and co-teachers only",
                 detail: $"R19: {string.Join(", ", refused)} of a synced class come from the source.",
-                extensions: new Dictionary<string, object?> { ["rule"] = "R19", ["fields"] = refused });
+                extensions: new Dictionary<string, object?> { ["rule"] = "R19", ["fields"] = refused.ToDictionary(f => f, _ => "R19") });
 
         var now = DateTimeOffset.UtcNow;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);

@@ -8,12 +8,12 @@ using RosterSync.Domain.Persistence;
 
 namespace RosterSync.Api.Districts;
 
-public sealed record CreateApiKey([property: Required, StringLength(200, MinimumLength = 1)] string Name, IReadOnlyList<string>? Scopes);
+public sealed record CreateApiKey([property: Required, StringLength(200, MinimumLength = 1)] string Name, [property: Closed(nameof(Vocabularies.Scope))] IReadOnlyList<string>? Scopes);
 
 /// <summary>The one answer that shows a key; only its hash is kept.</summary>
-public sealed record CreatedApiKey(Guid Id, string Key, string Name, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt);
+public sealed record CreatedApiKey(Guid Id, string Key, string Name, [property: Closed(nameof(Vocabularies.Scope))] IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt);
 
-public sealed record ApiKeyDto(Guid Id, string Name, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+public sealed record ApiKeyDto(Guid Id, string Name, [property: Closed(nameof(Vocabularies.Scope))] IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 
 public sealed record ApiKeyQuery([property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
 

@@ -11,7 +11,7 @@ namespace RosterSync.Api.Enrollments;
 public sealed record EnrollmentListQuery(
     Guid? PersonId,
     Guid? ClassId,
-    [property: OneOf(EnrollmentRoles.Student, EnrollmentRoles.Teacher, EnrollmentRoles.CoTeacher, EnrollmentRoles.Aide)] string? Role,
+    [property: OneOf(nameof(Vocabularies.EnrollmentRole))] string? Role,
     bool? IncludeEnded,
     [property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
 

@@ -14,7 +14,15 @@ namespace RosterSync.Api.History;
 /// the rule that decided it: what an admin reads to answer "why did this field not update?" (issue 6).
 /// </summary>
 public sealed record HistoryEntry(
-    string By, Guid? RunId, Guid? ApiKeyId, DateTimeOffset At, string Action, string? Field, string? Before, string? After, string? Rule);
+    [property: Closed(nameof(Vocabularies.HistoryAuthor))] string By, Guid? RunId, Guid? ApiKeyId, DateTimeOffset At,
+    [property: Closed(nameof(Vocabularies.ChangeAction))] string Action, string? Field, string? Before, string? After, string? Rule);
+
+/// <summary>Who made a change in a record's history.</summary>
+public static class HistoryAuthors
+{
+    public const string Run = "run";
+    public const string Api = "api";
+}
 
 public sealed record HistoryQuery([property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
 
@@ -23,9 +31,6 @@ public sealed record FieldEdit(string Field, string? Before, string? After, stri
 
 public static class RecordHistory
 {
-    public const string ByRun = "run";
-    public const string ByApi = "api";
-
     /// <summary>
     /// Ends a link made by hand (DELETE of an enrollment or guardian link): the row stays, ended, and its history
     /// names the key that ended it. A synced link answers <paramref name="synced"/>; an ended one, 204 again.
@@ -79,7 +84,7 @@ public static class RecordHistory
             .TakePage(query).ToListAsync(ct);
         var next = rows.Count > query.LimitOf() ? rows[query.LimitOf() - 1] : null;
         var items = rows.Take(query.LimitOf())
-            .Select(h => new HistoryEntry(h.Source == 1 ? ByRun : ByApi, h.RunId, h.ApiKeyId, h.At, h.Action, h.Field, h.Before, h.After, h.Rule))
+            .Select(h => new HistoryEntry(h.Source == 1 ? HistoryAuthors.Run : HistoryAuthors.Api, h.RunId, h.ApiKeyId, h.At, h.Action, h.Field, h.Before, h.After, h.Rule))
             .ToList();
         return TypedResults.Ok(new Page<HistoryEntry>(items, next is null ? null : CursorOf(cursor, next.At, next.Source, next.Id)));
     }

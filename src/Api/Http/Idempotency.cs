@@ -29,7 +29,8 @@ public static class Idempotency
 
     public static RouteHandlerBuilder WithIdempotency(this RouteHandlerBuilder builder) =>
         builder.AddEndpointFilter(FilterAsync).WithMetadata(new IdempotentMetadata())
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.IdempotencyInProgress)
+            .ProducesProblems(StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyReused);
 
     private static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

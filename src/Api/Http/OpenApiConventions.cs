@@ -61,7 +61,8 @@ public static class OpenApiConventions
                 AddHeader(operation, "If-Match", "The ETag you read; a stale one answers 412.");
             return Task.CompletedTask;
         });
-        return options;
+        // Last: it reads the flattened form and the JSON names of query parameters.
+        return options.AddRosterContract();
     }
 
     /// <summary>

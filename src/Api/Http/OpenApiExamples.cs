@@ -2,9 +2,11 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using RosterSync.Api.Classes;
 using RosterSync.Api.Districts;
+using RosterSync.Api.History;
 using RosterSync.Api.People;
 using RosterSync.Api.Schools;
 using RosterSync.Api.SyncRuns;
+using RosterSync.Api.SyncSettings;
 
 namespace RosterSync.Api.Http;
 
@@ -13,7 +15,8 @@ public static class OpenApiExamples
 {
     private const string Id = "01a20785-adcd-7195-8322-330300be7f46";
     private const string SchoolId = "01a20785-adc7-781b-b9d3-b257d203df4c";
-    private const string At = "2026-11-23T08:28:51Z";
+    private const string At = "2026-11-23T08:28:51.123456Z";
+    private const string KeyId = "01a20785-ae02-7c41-9d1e-61b0f3c2a9e5";
 
     private static readonly Dictionary<Type, string> Examples = new()
     {
@@ -46,16 +49,43 @@ public static class OpenApiExamples
             {"id":17,"entity":"person","recordId":"{{Id}}","sourceId":"stu-100234","action":"updated","field":"email",
              "before":"ana@old.example","after":"ana.diaz@lincoln.k12.example","rule":"R3"}
             """,
+        [typeof(ApiKeyDto)] = $$"""{"id":"{{KeyId}}","name":"front end","scopes":["roster:read"],"createdAt":"{{At}}","revokedAt":null}""",
+        [typeof(CreatedApiKey)] = $$"""{"id":"{{KeyId}}","key":"rsk_3q2+7w8sd9f0g1h2j3k4l5z6x7c8v9b0","name":"front end","scopes":["roster:read"],"createdAt":"{{At}}"}""",
+        [typeof(EnrollmentDto)] = $$"""
+            {"id":"{{KeyId}}","classId":"{{Id}}","personId":"{{Id}}","role":"student","origin":"synced","active":true,"createdAt":"{{At}}","endedAt":null}
+            """,
+        [typeof(HistoryEntry)] = $$"""
+            {"by":"run","runId":"{{Id}}","apiKeyId":null,"at":"{{At}}","action":"updated","field":"email","before":"ana@old.example",
+             "after":"ana.diaz@lincoln.k12.example","rule":"R3"}
+            """,
+        [typeof(SourceTestAnswer)] = """{"ok":true,"counts":{"schools":3,"people":1250,"classes":80,"enrollments":4100}}""",
+        [typeof(SyncSettingsDocument)] = $$"""
+            {"source":{"kind":"clever","baseUrl":null,"auth":null,"clientId":null,"tokenUrl":null,"host":null,"port":null,"username":null,
+              "hostKeyFingerprint":null,"folder":null,"filePattern":null,"tokenSet":true,"clientSecretSet":false,"passwordSet":false,"privateKeySet":false},
+             "schedule":"0 2 * * *","scheduleTimeZone":"America/Los_Angeles","pauses":[{"from":"2027-06-15","to":"2027-08-15"}],"updateActiveUsers":false,
+             "abandonedStudents":"archive","familyAbandonment":"soft","safetyThresholdPercent":10,"safetyThresholdMinimum":5,"manualStudents":"allow",
+             "abandonFiltered":false,"schoolMappings":[],"filters":{"roles":[],"schoolSourceIds":[],"homeroomOnly":false},"fields":{},
+             "guardianFeed":null,"updatedAt":"{{At}}"}
+            """,
         [typeof(RunIssueDto)] = """
             {"id":3,"severity":"error","rule":"R6","entity":"person","sourceId":"stu-1999","file":"users.csv","row":46,
              "message":"Person has no email address; it was skipped."}
             """,
     };
 
+    private static readonly string Person = Examples[typeof(PersonDto)];
+
+    /// <summary>The answers built of the ones above.</summary>
+    private static readonly Dictionary<Type, string> Composed = new()
+    {
+        [typeof(LinkedPersonDto)] = $$"""{"linkId":"{{KeyId}}","relationship":"mother","origin":"synced","person":{{Person}}}""",
+        [typeof(PersonClassDto)] = $$"""{"enrollmentId":"{{KeyId}}","role":"student","origin":"synced","class":{{Examples[typeof(ClassDto)]}}}""",
+    };
+
     public static OpenApiOptions AddRosterExamples(this OpenApiOptions options) =>
         options.AddSchemaTransformer((schema, context, _) =>
         {
-            if (Examples.TryGetValue(context.JsonTypeInfo.Type, out var example)) (schema.Examples ??= []).Add(JsonNode.Parse(example)!);
+            if (Examples.TryGetValue(context.JsonTypeInfo.Type, out var example) || Composed.TryGetValue(context.JsonTypeInfo.Type, out example)) (schema.Examples ??= []).Add(JsonNode.Parse(example)!);
             return Task.CompletedTask;
         });
 }

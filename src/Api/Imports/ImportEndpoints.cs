@@ -19,7 +19,8 @@ public static class ImportEndpoints
         var maxBytes = app.ServiceProvider.GetRequiredService<IOptions<ImportOptions>>().Value.MaxFileBytes;
         var imports = app.MapGroup("/api/v1/districts/{districtId:guid}/imports").WithTags("Imports");
         imports.MapPost("/", Import).RequireScope(Scopes.SyncRun).WithIdempotency().WithName("ImportFile")
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblems(StatusCodes.Status400BadRequest, ProblemTypes.EmptyFile)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblems(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.NotZipOrCsv)
             .WithSummary("Upload a OneRoster CSV zip, a students.csv/staff.csv, or a guardian file; it runs like a sync (R25)")
             .DisableAntiforgery()
             // Kestrel stops a body over the limit (plus room for the multipart framing) with a 413; the form reader

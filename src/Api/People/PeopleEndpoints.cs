@@ -21,18 +21,21 @@ public static class PeopleEndpoints
     {
         var people = app.MapGroup("/api/v1/districts/{districtId:guid}/people").WithTags("People");
         people.MapGet("/", ListPeople).RequireScope(Scopes.RosterRead).WithName("ListPeople");
-        people.MapGet("/{id:guid}", GetPerson).RequireScope(Scopes.RosterRead, Person with { HandlerFindsInDistrict = true }).WithName("GetPerson");
-        people.MapPost("/", CreatePerson).RequireScope(Scopes.RosterWrite).WithIdempotency().WithName("CreatePerson").ProducesProblem(StatusCodes.Status409Conflict)
+        people.MapGet("/{id:guid}", GetPerson).RequireScope(Scopes.RosterRead, Person with { HandlerFindsInDistrict = true }).WithName("GetPerson").WithETag();
+        people.MapPost("/", CreatePerson).RequireScope(Scopes.RosterWrite).WithIdempotency().WithName("CreatePerson").WithETag()
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.EmailTaken, ProblemTypes.ManualStudentsDenied)
             .WithSummary("Create a manual person (origin manual, accountState invitee); R19 may refuse a student");
-        people.MapPatch("/{id:guid}", PatchPerson).RequireScope(Scopes.RosterWrite, Person).WithName("PatchPerson").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+        people.MapPatch("/{id:guid}", PatchPerson).RequireScope(Scopes.RosterWrite, Person).WithName("PatchPerson").WithETag()
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.SyncManagedField, ProblemTypes.EmailTaken).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Edit a person; R7/R8 refuse sync-managed fields the next sync would overwrite");
-        people.MapPost("/{id:guid}/activation", Activate).RequireScope(Scopes.RosterWrite, Person).WithName("ActivatePerson")
+        people.MapPost("/{id:guid}/activation", Activate).RequireScope(Scopes.RosterWrite, Person).WithName("ActivatePerson").WithETag()
             .WithSummary("A front end reports a sign-in: accountState becomes active (R8)");
         people.MapGet("/{id:guid}/guardians", ListGuardians).RequireScope(Scopes.RosterRead, Person).WithName("ListGuardiansOfPerson");
         people.MapDelete("/{id:guid}/guardians/{linkId:guid}", UnlinkGuardian).RequireScope(Scopes.RosterWrite, Person).WithName("UnlinkGuardian")
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.SyncedLink)
             .WithSummary("End a guardian link made by hand (the row stays, ended); a synced one follows its source (R11)");
-        people.MapPost("/{id:guid}/guardians", LinkGuardian).RequireScope(Scopes.RosterWrite, Person).WithIdempotency().WithName("LinkGuardian").ProducesProblem(StatusCodes.Status409Conflict)
+        people.MapPost("/{id:guid}/guardians", LinkGuardian).RequireScope(Scopes.RosterWrite, Person).WithIdempotency().WithName("LinkGuardian")
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.Conflict, ProblemTypes.AlreadyExists)
             .WithSummary("Link a guardian to this student by hand (kept by syncs, R11)");
         people.MapGet("/{id:guid}/students", ListStudents).RequireScope(Scopes.RosterRead, Person).WithName("ListStudentsOfPerson");
         people.MapGet("/{id:guid}/classes", ListClasses).RequireScope(Scopes.RosterRead, Person).WithName("ListClassesOfPerson");
@@ -342,4 +345,4 @@ public static class PeopleEndpoints
 }
 
 /// <summary>A class a person is enrolled in, with the enrollment's role.</summary>
-public sealed record PersonClassDto(Guid EnrollmentId, string Role, string Origin, ClassDto Class);
+public sealed record PersonClassDto(Guid EnrollmentId, [property: Closed(nameof(Vocabularies.EnrollmentRole))] string Role, [property: Closed(nameof(Vocabularies.Origin))] string Origin, ClassDto Class);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using RosterSync.Api.Http;
 using RosterSync.Domain.Model;
@@ -6,8 +7,8 @@ namespace RosterSync.Api.People;
 
 /// <summary>GET people filters (SPEC §7). <c>q</c> matches a part of the name or email, ignoring case.</summary>
 public sealed record PeopleQuery(
-    [property: OneOf(Roles.Student, Roles.Teacher, Roles.Staff, Roles.Administrator, Roles.Guardian)] string? Role,
-    [property: OneOf(RecordStatus.Active, RecordStatus.Archived)] string? Status,
+    [property: OneOf(nameof(Vocabularies.Role))] string? Role,
+    [property: OneOf(nameof(Vocabularies.RecordStatus))] string? Status,
     string? Email,
     Guid? SchoolId,
     [property: StringLength(200)] string? Q,
@@ -18,7 +19,7 @@ public sealed record PeopleQuery(
 public sealed record LinkQuery([property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
 
 public sealed record CreatePerson(
-    string? Email, string? GivenName, string? FamilyName, string? MiddleName, IReadOnlyList<string>? Roles,
+    string? Email, string? GivenName, string? FamilyName, string? MiddleName, [property: Closed(nameof(Vocabularies.Role))] IReadOnlyList<string>? Roles,
     string? Grade, int? GraduationYear, string? Sms, string? Phone, string? Language, string? Room, IReadOnlyList<Guid>? SchoolIds);
 
 /// <summary>
@@ -26,7 +27,18 @@ public sealed record CreatePerson(
 /// roles, …) is refused (<see cref="PatchBody"/>).
 /// </summary>
 public sealed record PersonPatch(
-    string? Email, string? GivenName, string? FamilyName, string? MiddleName, string? Grade, int? GraduationYear,
-    string? Sms, string? Phone, string? Language, string? Room) : PatchBody;
+    [property: Description("Left out or null: unchanged. Cannot be cleared.")] string? Email,
+    [property: Description("Left out or null: unchanged. Cannot be cleared.")] string? GivenName,
+    [property: Description("Left out or null: unchanged. Cannot be cleared.")] string? FamilyName,
+    [property: Description(PersonPatch.Clearable)] string? MiddleName,
+    [property: Description(PersonPatch.Clearable)] string? Grade,
+    [property: Description("Left out or null: unchanged. Cannot be cleared.")] int? GraduationYear,
+    [property: Description(PersonPatch.Clearable)] string? Sms,
+    [property: Description(PersonPatch.Clearable)] string? Phone,
+    [property: Description(PersonPatch.Clearable)] string? Language,
+    [property: Description(PersonPatch.Clearable)] string? Room) : PatchBody
+{
+    internal const string Clearable = "Left out or null: unchanged. An empty string clears it.";
+}
 
 public sealed record CreateGuardianLink(Guid GuardianId, string? Relationship);

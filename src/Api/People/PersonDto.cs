@@ -7,9 +7,9 @@ namespace RosterSync.Api.People;
 
 /// <summary>The person shape of SPEC §8. <c>schoolIds</c> are the schools of the person's active memberships.</summary>
 public sealed record PersonDto(
-    Guid Id, string? Email, string? GivenName, string? FamilyName, string? MiddleName, IReadOnlyList<string> Roles,
+    Guid Id, string? Email, string? GivenName, string? FamilyName, string? MiddleName, [property: Closed(nameof(Vocabularies.Role))] IReadOnlyList<string> Roles,
     string? Grade, int? GraduationYear, string? Sms, string? Phone, string? Language, string? Room,
-    string Status, string Origin, string AccountState, SourceIds SourceIds, IReadOnlyList<Guid> SchoolIds,
+    [property: Closed(nameof(Vocabularies.RecordStatus))] string Status, [property: Closed(nameof(Vocabularies.Origin))] string Origin, [property: Closed(nameof(Vocabularies.AccountState))] string AccountState, SourceIds SourceIds, IReadOnlyList<Guid> SchoolIds,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static PersonDto From(Person p, IReadOnlyList<Guid> schoolIds) => new(
@@ -55,4 +55,4 @@ public static class PersonQueries
 }
 
 /// <summary>A person seen through a link: a guardian of a student, or a student of a guardian.</summary>
-public sealed record LinkedPersonDto(Guid LinkId, string? Relationship, string Origin, PersonDto Person);
+public sealed record LinkedPersonDto(Guid LinkId, string? Relationship, [property: Closed(nameof(Vocabularies.Origin))] string Origin, PersonDto Person);

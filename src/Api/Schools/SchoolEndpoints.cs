@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Linq.Expressions;
 using System.Security.Claims;
@@ -12,7 +13,7 @@ using RosterSync.Domain.Persistence;
 namespace RosterSync.Api.Schools;
 
 public sealed record SchoolDto(
-    Guid Id, string Name, string? Identifier, string Status, string Origin, SourceIds SourceIds, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    Guid Id, string Name, string? Identifier, [property: Closed(nameof(Vocabularies.RecordStatus))] string Status, [property: Closed(nameof(Vocabularies.Origin))] string Origin, SourceIds SourceIds, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static readonly Expression<Func<School, SchoolDto>> Project = s => new SchoolDto(
         s.Id, s.Name, s.Identifier, s.Status, s.Origin, new SourceIds(s.SisId, s.OneRosterId, s.CleverId, s.ClassLinkId), s.CreatedAt, s.UpdatedAt);
@@ -23,13 +24,13 @@ public sealed record SchoolDto(
 }
 
 public sealed record SchoolQuery(
-    [property: OneOf(RecordStatus.Active, RecordStatus.Archived)] string? Status,
+    [property: OneOf(nameof(Vocabularies.RecordStatus))] string? Status,
     [property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
 
 public sealed record CreateSchool([property: Required, StringLength(200, MinimumLength = 1)] string Name, [property: StringLength(100)] string? Identifier);
 
 /// <summary>PATCH body: only the name; any other member is refused (<see cref="PatchBody"/>).</summary>
-public sealed record SchoolPatch([property: StringLength(200, MinimumLength = 1)] string? Name) : PatchBody;
+public sealed record SchoolPatch([property: StringLength(200, MinimumLength = 1), Description("Left out or null: unchanged. Cannot be empty.")] string? Name) : PatchBody;
 
 public static class SchoolEndpoints
 {
@@ -39,9 +40,9 @@ public static class SchoolEndpoints
     {
         var schools = app.MapGroup("/api/v1/districts/{districtId:guid}/schools").WithTags("Schools");
         schools.MapGet("/", ListSchools).RequireScope(Scopes.RosterRead).WithName("ListSchools");
-        schools.MapGet("/{id:guid}", GetSchool).RequireScope(Scopes.RosterRead, School).WithName("GetSchool");
+        schools.MapGet("/{id:guid}", GetSchool).RequireScope(Scopes.RosterRead, School).WithName("GetSchool").WithETag();
         schools.MapPost("/", CreateSchool).RequireScope(Scopes.RosterWrite).WithIdempotency().WithName("CreateSchool");
-        schools.MapPatch("/{id:guid}", PatchSchool).RequireScope(Scopes.RosterWrite, School).WithName("PatchSchool").ProducesProblem(StatusCodes.Status412PreconditionFailed)
+        schools.MapPatch("/{id:guid}", PatchSchool).RequireScope(Scopes.RosterWrite, School).WithName("PatchSchool").WithETag().ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Rename a school (a sync may rename a synced school again)");
         return schools;
     }

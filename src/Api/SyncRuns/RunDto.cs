@@ -1,11 +1,13 @@
 using System.Linq.Expressions;
+using RosterSync.Api.Http;
 using RosterSync.Domain.Model;
 
 namespace RosterSync.Api.SyncRuns;
 
 /// <summary>The run shape of SPEC §8; <c>sourceKind</c> and <c>counts.schools</c> extend it.</summary>
 public sealed record RunDto(
-    Guid Id, string Status, string Trigger, bool DryRun, Guid? RevertsRunId, string SourceKind,
+    Guid Id, [property: Closed(nameof(Vocabularies.RunStatus))] string Status, [property: Closed(nameof(Vocabularies.RunTrigger))] string Trigger, bool DryRun, Guid? RevertsRunId,
+    [property: Closed(nameof(Vocabularies.RunSourceKind))] string SourceKind,
     RunProgress Progress, RunCounts Counts, int IssueCount, string? Error,
     DateTimeOffset QueuedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt)
 {
@@ -19,10 +21,10 @@ public sealed record RunDto(
     public static RunDto From(SyncRun run) => Compiled(run);
 }
 
-public sealed record RunProgress(string? Phase, long Processed, long Total);
+public sealed record RunProgress([property: Closed(nameof(Vocabularies.RunPhase))] string? Phase, long Processed, long Total);
 
 public sealed record RunChangeDto(
-    long Id, string Entity, Guid? RecordId, string? SourceId, string Action, string? Field, string? Before, string? After, string? Rule);
+    long Id, [property: Closed(nameof(Vocabularies.ChangeEntity))] string Entity, Guid? RecordId, string? SourceId, [property: Closed(nameof(Vocabularies.ChangeAction))] string Action, string? Field, string? Before, string? After, string? Rule);
 
 public sealed record RunIssueDto(
-    long Id, string Severity, string? Rule, string? Entity, string? SourceId, string? File, int? Row, string Message);
+    long Id, [property: Closed(nameof(Vocabularies.IssueSeverity))] string Severity, string? Rule, [property: Closed(nameof(Vocabularies.ChangeEntity))] string? Entity, string? SourceId, string? File, int? Row, string Message);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -8,19 +9,19 @@ using RosterSync.Domain.Persistence;
 
 namespace RosterSync.Api.SyncRuns;
 
-public sealed record StartRunRequest(bool DryRun);
+public sealed record StartRunRequest([property: DefaultValue(false)] bool DryRun);
 
 public sealed record RunQuery(
-    [property: OneOf(RunStatus.Queued, RunStatus.Running, RunStatus.AwaitingApproval, RunStatus.Succeeded, RunStatus.Failed, RunStatus.Cancelled)] string? Status,
+    [property: OneOf(nameof(Vocabularies.RunStatus))] string? Status,
     [property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
 
 public sealed record ChangeQuery(
-    [property: OneOf(Entities.Person, Entities.School, Entities.Class, Entities.Enrollment, Entities.Membership, Entities.GuardianLink, Entities.AcademicSession, Entities.Course)] string? Entity,
-    [property: OneOf(ChangeActions.Created, ChangeActions.Updated, ChangeActions.Unchanged, ChangeActions.Archived, ChangeActions.Removed, ChangeActions.Restored, ChangeActions.Skipped)] string? Action,
+    [property: OneOf(nameof(Vocabularies.ChangeEntity))] string? Entity,
+    [property: OneOf(nameof(Vocabularies.ChangeAction))] string? Action,
     [property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
 
 public sealed record IssueQuery(
-    [property: OneOf(Severities.Error, Severities.Warning)] string? Severity,
+    [property: OneOf(nameof(Vocabularies.IssueSeverity))] string? Severity,
     [property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
 
 public static class SyncRunEndpoints
@@ -31,7 +32,7 @@ public static class SyncRunEndpoints
     {
         var runs = app.MapGroup("/api/v1/districts/{districtId:guid}/sync-runs").WithTags("SyncRuns");
 
-        runs.MapPost("/", StartRun).RequireScope(Scopes.SyncRun).WithIdempotency().WithName("StartSyncRun").ProducesProblem(StatusCodes.Status409Conflict)
+        runs.MapPost("/", StartRun).RequireScope(Scopes.SyncRun).WithIdempotency().WithName("StartSyncRun").ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.SourceNotPullable)
             .WithSummary("Pull the configured source now (R25: an open run answers instead)");
         runs.MapGet("/", ListRuns).RequireScope(Scopes.RosterRead).WithName("ListSyncRuns");
         runs.MapGet("/{id:guid}", async Task<Results<Ok<RunDto>, ProblemHttpResult>> (Guid districtId, Guid id, RosterDbContext db, CancellationToken ct) =>
@@ -40,10 +41,11 @@ public static class SyncRunEndpoints
             .RequireScope(Scopes.RosterRead, Run).WithName("GetSyncRun");
         runs.MapGet("/{id:guid}/changes", ListChanges).RequireScope(Scopes.RosterRead, Run).WithName("ListSyncRunChanges");
         runs.MapGet("/{id:guid}/issues", ListIssues).RequireScope(Scopes.RosterRead, Run).WithName("ListSyncRunIssues");
-        runs.MapPost("/{id:guid}/approve", Approve).RequireScope(Scopes.SyncRun, Run).WithName("ApproveSyncRun").ProducesProblem(StatusCodes.Status409Conflict)
+        runs.MapPost("/{id:guid}/approve", Approve).RequireScope(Scopes.SyncRun, Run).WithName("ApproveSyncRun").ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.RunState)
             .WithSummary("R21: apply a run stopped in awaiting-approval");
-        runs.MapPost("/{id:guid}/cancel", Cancel).RequireScope(Scopes.SyncRun, Run).WithName("CancelSyncRun").ProducesProblem(StatusCodes.Status409Conflict);
-        runs.MapPost("/{id:guid}/revert", Revert).RequireScope(Scopes.SyncRun, Run).WithIdempotency().WithName("RevertSyncRun").ProducesProblem(StatusCodes.Status409Conflict)
+        runs.MapPost("/{id:guid}/cancel", Cancel).RequireScope(Scopes.SyncRun, Run).WithName("CancelSyncRun").ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.RunState);
+        runs.MapPost("/{id:guid}/revert", Revert).RequireScope(Scopes.SyncRun, Run).WithIdempotency().WithName("RevertSyncRun")
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.RunState, ProblemTypes.RunAlreadyReverted)
             .WithSummary("R24: undo a succeeded run in a new run");
         return runs;
     }

@@ -1,12 +1,21 @@
+using RosterSync.Api.Http;
 using RosterSync.Domain.Model;
 using RosterSync.ServiceDefaults;
 
 namespace RosterSync.Api.SyncSettings;
 
+/// <summary>How RosterSync signs in to a ClassLink source (<c>source.auth</c>).</summary>
+public static class ClassLinkAuthMethods
+{
+    public const string OAuth1 = "oauth1";
+    public const string OAuth2 = "oauth2";
+    public const string Bearer = "bearer";
+}
+
 /// <summary>Checks a settings document; answers the invalid fields keyed by their JSON path, as a validation problem lists them.</summary>
 public static class SettingsValidator
 {
-    private static readonly string[] ClassLinkAuth = ["oauth1", "oauth2", "bearer"];
+    private static readonly IReadOnlyList<string> ClassLinkAuth = Vocabularies.ClassLinkAuth.Values;
 
     /// <param name="secrets">The secrets the district will have after this write: stored ones merged with the given ones.</param>
     /// <param name="schoolIds">The district's school ids, to check schoolMappings against.</param>
@@ -14,7 +23,7 @@ public static class SettingsValidator
     {
         var errors = new Dictionary<string, string[]>();
         void Error(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
-        void OneOf(string field, string? value, params string[] allowed)
+        void OneOf(string field, string? value, IReadOnlyList<string> allowed)
         {
             if (value is null || !allowed.Contains(value)) Error(field, $"Must be one of: {string.Join(", ", allowed)}.");
         }
@@ -27,9 +36,9 @@ public static class SettingsValidator
         if (input.ScheduleTimeZone is { } zone && !Schedules.TryFindTimeZone(zone, out _))
             Error("scheduleTimeZone", $"Unknown time zone '{zone}': must be an IANA time zone id, e.g. \"America/New_York\" or \"UTC\".");
         ValidatePauses(input.Pauses ?? [], Error);
-        OneOf("abandonedStudents", input.AbandonedStudents, AbandonedStudentPolicy.Archive, AbandonedStudentPolicy.Remove);
-        OneOf("familyAbandonment", input.FamilyAbandonment, FamilyAbandonmentPolicy.Soft, FamilyAbandonmentPolicy.Extreme);
-        OneOf("manualStudents", input.ManualStudents, ManualStudentsPolicy.Allow, ManualStudentsPolicy.Deny);
+        OneOf("abandonedStudents", input.AbandonedStudents, Vocabularies.AbandonedStudents.Values);
+        OneOf("familyAbandonment", input.FamilyAbandonment, Vocabularies.FamilyAbandonment.Values);
+        OneOf("manualStudents", input.ManualStudents, Vocabularies.ManualStudents.Values);
         if (input.SafetyThresholdPercent is < 0 or > 100) Error("safetyThresholdPercent", "Must be between 0 and 100.");
         if (input.SafetyThresholdMinimum < 0) Error("safetyThresholdMinimum", "Must be 0 or more.");
 
@@ -101,13 +110,13 @@ public static class SettingsValidator
                 Required("baseUrl", source.BaseUrl);
                 if (source.Auth is null || !ClassLinkAuth.Contains(source.Auth))
                     error("source.auth", $"Must be one of: {string.Join(", ", ClassLinkAuth)}.");
-                if (source.Auth == "bearer") Secret(SecretNames.Token);
-                if (source.Auth is "oauth1" or "oauth2")
+                if (source.Auth == ClassLinkAuthMethods.Bearer) Secret(SecretNames.Token);
+                if (source.Auth is ClassLinkAuthMethods.OAuth1 or ClassLinkAuthMethods.OAuth2)
                 {
                     Required("clientId", source.ClientId);
                     Secret(SecretNames.ClientSecret);
                 }
-                if (source.Auth == "oauth2") Required("tokenUrl", source.TokenUrl);
+                if (source.Auth == ClassLinkAuthMethods.OAuth2) Required("tokenUrl", source.TokenUrl);
                 break;
             case SourceKinds.OneRosterSftp:
                 Required("host", source.Host);

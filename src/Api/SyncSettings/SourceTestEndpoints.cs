@@ -48,6 +48,8 @@ public static class SourceTestEndpoints
     {
         var settings = app.MapGroup("/api/v1/districts/{districtId:guid}/sync-settings").WithTags("SyncSettings");
         settings.MapPost("/test", TestSource).RequireScope(Scopes.SettingsWrite).WithName("TestSyncSource")
+            .ProducesProblems(StatusCodes.Status422UnprocessableEntity, SourceTestProblems.SourceSettings)
+            .ProducesProblems(StatusCodes.Status502BadGateway, SourceTestProblems.SourceFailed)
             .WithSummary("Read the configured source completely through a Worker, applying nothing; answers the counts per kind or what is wrong");
         return settings;
     }

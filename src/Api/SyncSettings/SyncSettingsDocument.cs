@@ -1,4 +1,5 @@
 using System.Globalization;
+using RosterSync.Api.Http;
 using RosterSync.Domain.Model;
 using RosterSync.ServiceDefaults;
 
@@ -18,10 +19,13 @@ public sealed record SyncSettingsInput
     /// <summary>Date ranges in which scheduled runs do not fire, e.g. the summer break.</summary>
     public IReadOnlyList<SchedulePauseInput?>? Pauses { get; init; } = [];
     public bool UpdateActiveUsers { get; init; }
+    [Closed(nameof(Vocabularies.AbandonedStudents))]
     public string? AbandonedStudents { get; init; } = AbandonedStudentPolicy.Archive;
+    [Closed(nameof(Vocabularies.FamilyAbandonment))]
     public string? FamilyAbandonment { get; init; } = FamilyAbandonmentPolicy.Soft;
     public int SafetyThresholdPercent { get; init; } = 10;
     public int SafetyThresholdMinimum { get; init; } = 5;
+    [Closed(nameof(Vocabularies.ManualStudents))]
     public string? ManualStudents { get; init; } = ManualStudentsPolicy.Allow;
     public bool AbandonFiltered { get; init; }
     public IReadOnlyList<SchoolMapping>? SchoolMappings { get; init; } = [];
@@ -88,10 +92,11 @@ public sealed record SchedulePauseInput(string? From, string? To)
 
 public sealed record SourceInput
 {
-    /// <summary>upload | clever | classlink | oneroster-sftp</summary>
+    [Closed(nameof(Vocabularies.SourceKind))]
     public string? Kind { get; init; }
     public string? BaseUrl { get; init; }
-    /// <summary>classlink: oauth1 | oauth2 | bearer</summary>
+    /// <summary>classlink only.</summary>
+    [Closed(nameof(Vocabularies.ClassLinkAuth))]
     public string? Auth { get; init; }
     public string? ClientId { get; init; }
     public string? TokenUrl { get; init; }
@@ -150,8 +155,9 @@ public sealed record GuardianFeedInput
 
 /// <summary>GET answer: the settings with each secret replaced by whether it is set.</summary>
 public sealed record SyncSettingsDocument(
-    SourceView Source, string? Schedule, string ScheduleTimeZone, IReadOnlyList<SchedulePause> Pauses, bool UpdateActiveUsers, string AbandonedStudents, string FamilyAbandonment,
-    int SafetyThresholdPercent, int SafetyThresholdMinimum, string ManualStudents, bool AbandonFiltered,
+    SourceView Source, string? Schedule, string ScheduleTimeZone, IReadOnlyList<SchedulePause> Pauses, bool UpdateActiveUsers,
+    [property: Closed(nameof(Vocabularies.AbandonedStudents))] string AbandonedStudents, [property: Closed(nameof(Vocabularies.FamilyAbandonment))] string FamilyAbandonment,
+    int SafetyThresholdPercent, int SafetyThresholdMinimum, [property: Closed(nameof(Vocabularies.ManualStudents))] string ManualStudents, bool AbandonFiltered,
     IReadOnlyList<SchoolMapping> SchoolMappings, SyncFilters Filters, IReadOnlyDictionary<string, FieldSetting> Fields,
     GuardianFeedView? GuardianFeed, DateTimeOffset? UpdatedAt)
 {
@@ -170,7 +176,7 @@ public sealed record SyncSettingsDocument(
 }
 
 public sealed record SourceView(
-    string Kind, string? BaseUrl, string? Auth, string? ClientId, string? TokenUrl, string? Host, int? Port, string? Username,
+    [property: Closed(nameof(Vocabularies.SourceKind))] string Kind, string? BaseUrl, [property: Closed(nameof(Vocabularies.ClassLinkAuth))] string? Auth, string? ClientId, string? TokenUrl, string? Host, int? Port, string? Username,
     string? HostKeyFingerprint, string? Folder, string? FilePattern,
     bool TokenSet, bool ClientSecretSet, bool PasswordSet, bool PrivateKeySet);
 

@@ -18,12 +18,14 @@ public static class SyncSettingsEndpoints
     public static RouteGroupBuilder MapSyncSettings(this IEndpointRouteBuilder app)
     {
         var settings = app.MapGroup("/api/v1/districts/{districtId:guid}/sync-settings").WithTags("SyncSettings");
-        settings.MapGet("/", GetSettings).RequireScope(Scopes.SettingsWrite).WithName("GetSyncSettings")
+        settings.MapGet("/", GetSettings).RequireScope(Scopes.SettingsWrite).WithName("GetSyncSettings").WithETag()
             .WithSummary("The district's settings; secrets are never returned, only whether each is set");
-        settings.MapPut("/", PutSettings).RequireScope(Scopes.SettingsWrite).WithName("PutSyncSettings").ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        settings.MapPatch("/", PatchSettings).RequireScope(Scopes.SettingsWrite).WithName("PatchSyncSettings").ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .Accepts<JsonObject>("application/merge-patch+json", "application/json")
-            .WithSummary("JSON merge patch (RFC 7396) of the settings document");
+        settings.MapPut("/", PutSettings).RequireScope(Scopes.SettingsWrite).WithName("PutSyncSettings").WithETag().ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        settings.MapPatch("/", PatchSettings).RequireScope(Scopes.SettingsWrite).WithName("PatchSyncSettings").WithETag().ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .Accepts<SyncSettingsInput>(OpenApiContract.MergePatch)
+            .WithSummary("JSON merge patch (RFC 7396) of the settings document")
+            .WithDescription("A member left out is unchanged; null resets it to its default (a secret: null keeps it, an empty string removes it); "
+                + "an object merges into the stored one member by member. application/json is read the same way.");
         return settings;
     }
 
