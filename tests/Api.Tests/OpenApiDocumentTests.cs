@@ -76,4 +76,65 @@ public sealed class OpenApiDocumentTests(ApiFactory api)
         var patch = document.GetProperty("paths").GetProperty("/api/v1/districts/{districtId}/people/{id}").GetProperty("patch");
         Assert.Contains(patch.GetProperty("parameters").EnumerateArray(), p => p.Str("name") == "If-Match");
     }
+
+    /// <summary>Issue 11: what a typed client reads from the document besides the answers' shapes.</summary>
+    [Fact]
+    public async Task Closed_vocabularies_are_enums_read_from_the_code()
+    {
+        var document = await DocumentAsync();
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        string[] Enum(string name) => [.. schemas.GetProperty(name).GetProperty("enum").EnumerateArray().Select(v => v.GetString()!)];
+        Assert.Equal(["queued", "running", "awaiting-approval", "succeeded", "failed", "cancelled"], Enum("RunStatus"));
+        Assert.Equal(["roster:read", "roster:write", "sync:run", "settings:write"], Enum("Scope"));
+        Assert.Equal(["upload", "clever", "classlink", "oneroster-sftp", "revert"], Enum("RunSourceKind"));
+        Assert.Equal("#/components/schemas/RunStatus", schemas.GetProperty("RunDto").GetProperty("properties").GetProperty("status").Str("$ref"));
+        Assert.Equal("#/components/schemas/Role", schemas.GetProperty("PersonDto").GetProperty("properties").GetProperty("roles").GetProperty("items").Str("$ref"));
+        Assert.Equal("#/components/schemas/AbandonedStudentPolicy",
+            schemas.GetProperty("SyncSettingsDocument").GetProperty("properties").GetProperty("abandonedStudents").Str("$ref"));
+        var people = document.GetProperty("paths").GetProperty("/api/v1/districts/{districtId}/people").GetProperty("get").GetProperty("parameters");
+        Assert.Equal("#/components/schemas/Role", people.EnumerateArray().Single(p => p.Str("name") == "role").GetProperty("schema").Str("$ref"));
+        Assert.Equal(100, people.EnumerateArray().Single(p => p.Str("name") == "limit").GetProperty("schema").GetProperty("default").GetInt32());
+    }
+
+    [Fact]
+    public async Task Patch_bodies_are_merge_patches_with_optional_members()
+    {
+        var document = await DocumentAsync();
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        foreach (var path in new[] { "/api/v1/districts/{districtId}/people/{id}", "/api/v1/districts/{districtId}/classes/{id}",
+                     "/api/v1/districts/{districtId}/schools/{id}", "/api/v1/districts/{districtId}/sync-settings" })
+        {
+            var content = document.GetProperty("paths").GetProperty(path).GetProperty("patch").GetProperty("requestBody").GetProperty("content");
+            var reference = content.GetProperty("application/merge-patch+json").GetProperty("schema").Str("$ref")!;
+            var schema = schemas.GetProperty(reference.Split('/')[^1]);
+            Assert.False(schema.TryGetProperty("required", out var required) && required.GetArrayLength() > 0, $"{path}: required members");
+            Assert.NotEqual("JsonObject", reference.Split('/')[^1]);
+        }
+        Assert.Contains("unchanged", schemas.GetProperty("PersonPatch").GetProperty("properties").GetProperty("middleName").Str("description"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Problems_require_type_title_and_status_and_responses_declare_their_types_and_headers()
+    {
+        var document = await DocumentAsync();
+        var problem = document.GetProperty("components").GetProperty("schemas").GetProperty("ProblemDetails");
+        Assert.Equal(["status", "title", "type"], problem.GetProperty("required").EnumerateArray().Select(r => r.GetString()).Order());
+        foreach (var member in new[] { "traceId", "rule", "fields", "errors" }) Assert.True(problem.GetProperty("properties").TryGetProperty(member, out _), member);
+
+        var paths = document.GetProperty("paths");
+        var createDistrict = paths.GetProperty("/api/v1/districts").GetProperty("post").GetProperty("responses");
+        Assert.True(createDistrict.TryGetProperty("400", out _));
+        Assert.True(createDistrict.GetProperty("201").GetProperty("headers").GetProperty("Location").GetProperty("required").GetBoolean());
+        Assert.True(createDistrict.GetProperty("401").GetProperty("headers").TryGetProperty("WWW-Authenticate", out _));
+        Assert.True(createDistrict.GetProperty("429").GetProperty("headers").TryGetProperty("Retry-After", out _));
+        Assert.True(createDistrict.GetProperty("201").GetProperty("headers").TryGetProperty("Idempotent-Replayed", out _));
+        var test = paths.GetProperty("/api/v1/districts/{districtId}/sync-settings/test").GetProperty("post").GetProperty("responses");
+        Assert.Equal("urn:rostersync:problem:source-settings", test.GetProperty("422").GetProperty("x-problem-types")[0].GetString());
+        Assert.Equal("urn:rostersync:problem:source-failed", test.GetProperty("502").GetProperty("x-problem-types")[0].GetString());
+        Assert.Contains("source-failed", test.GetProperty("502").Str("description"), StringComparison.Ordinal);
+        var getPerson = paths.GetProperty("/api/v1/districts/{districtId}/people/{id}").GetProperty("get").GetProperty("responses");
+        Assert.True(getPerson.GetProperty("200").GetProperty("headers").TryGetProperty("ETag", out _));
+        var createdAt = document.GetProperty("components").GetProperty("schemas").GetProperty("PersonDto").GetProperty("properties").GetProperty("createdAt");
+        Assert.Equal("date-time", createdAt.Str("format"));
+    }
 }

@@ -22,7 +22,7 @@ public static class SyncSettingsEndpoints
             .WithSummary("The district's settings; secrets are never returned, only whether each is set");
         settings.MapPut("/", PutSettings).RequireScope(Scopes.SettingsWrite).WithName("PutSyncSettings").WithETag().ProducesProblem(StatusCodes.Status412PreconditionFailed);
         settings.MapPatch("/", PatchSettings).RequireScope(Scopes.SettingsWrite).WithName("PatchSyncSettings").WithETag().ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .Accepts<SyncSettingsInput>(OpenApiContract.MergePatch)
+            .Accepts<SyncSettingsInput>(OpenApiContract.MergePatch, "application/json")
             .WithSummary("JSON merge patch (RFC 7396) of the settings document")
             .WithDescription("A member left out is unchanged; null resets it to its default (a secret: null keeps it, an empty string removes it); "
                 + "an object merges into the stored one member by member. application/json is read the same way.");
