@@ -27,6 +27,15 @@ public sealed record CreatePerson(
 /// </summary>
 public sealed record PersonPatch(
     string? Email, string? GivenName, string? FamilyName, string? MiddleName, string? Grade, int? GraduationYear,
-    string? Sms, string? Phone, string? Language, string? Room) : PatchBody;
+    string? Sms, string? Phone, string? Language, string? Room) : PatchBody
+{
+    /// <summary>The value sent for <paramref name="field"/> as text (null: left out).</summary>
+    public string? Value(PersonField field) => field.Name switch
+    {
+        "email" => Email, "givenName" => GivenName, "familyName" => FamilyName, "middleName" => MiddleName, "grade" => Grade,
+        "graduationYear" => PersonField.YearText(GraduationYear), "sms" => Sms, "phone" => Phone, "language" => Language, "room" => Room,
+        _ => throw new ArgumentOutOfRangeException(nameof(field), field.Name, "PersonPatch has no member for this field"),
+    };
+}
 
 public sealed record CreateGuardianLink(Guid GuardianId, string? Relationship);
