@@ -9,6 +9,7 @@ using RosterSync.Api.Http;
 using RosterSync.Api.Imports;
 using RosterSync.Api.SyncRuns;
 using RosterSync.Api.SyncSettings;
+using RosterSync.Domain.Model;
 using RosterSync.Domain.Persistence;
 using RosterSync.ServiceDefaults;
 
@@ -67,6 +68,7 @@ public static class Extensions
         services.AddOpenApi(o => o.AddRosterConventions());
 
         services.AddScoped<RunStarter>();
+        services.AddSingleton<RunStatusStore>();
         services.AddSourceTest();
 
         if (buildTimeDocument) services.RemoveAll<IHostedService>();

@@ -27,6 +27,8 @@ public static class Extensions
         builder.Services.AddSingleton<WorkerIdentity>();
         builder.Services.AddSingleton<RunStatusStore>();
         builder.Services.AddScoped<RunClaimer>();
+        builder.Services.AddScoped<SyncPlanning>();
+        builder.Services.AddScoped<RunOutcomes>();
         builder.Services.AddScoped<SyncRunner>();
         builder.Services.AddScoped<ISourceReader, UploadReader>();
         builder.AddSources();

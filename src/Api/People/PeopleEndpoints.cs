@@ -151,23 +151,15 @@ public static class PeopleEndpoints
         var person = row.Person;
         var edits = new List<FieldEdit>();
         var refused = new Dictionary<string, string>();
-        void Edit(string field, string? before, string? after)
+        foreach (var field in PersonFields.All)
         {
-            if (after is null || after == (before ?? "")) return;
+            var before = field.Stored(person);
+            var after = patch.Value(field)?.Trim();
+            if (after is null || after == (before ?? "")) continue;
             var (stands, rule) = PersonEditRules.Decide(person, field, updateActiveUsers);
-            if (stands) edits.Add(new FieldEdit(field, before, after == "" ? null : after, rule));
-            else refused[field] = rule!;
+            if (stands) edits.Add(new FieldEdit(field.Name, before, after == "" ? null : after, rule));
+            else refused[field.Name] = rule!;
         }
-        Edit("email", person.Email, patch.Email?.Trim());
-        Edit("givenName", person.GivenName, patch.GivenName?.Trim());
-        Edit("familyName", person.FamilyName, patch.FamilyName?.Trim());
-        Edit("middleName", person.MiddleName, patch.MiddleName?.Trim());
-        Edit("grade", person.Grade, patch.Grade?.Trim());
-        Edit("graduationYear", person.GraduationYear?.ToString(CultureInfo.InvariantCulture), patch.GraduationYear?.ToString(CultureInfo.InvariantCulture));
-        Edit("sms", person.Sms, patch.Sms?.Trim());
-        Edit("phone", person.Phone, patch.Phone?.Trim());
-        Edit("language", person.Language, patch.Language?.Trim());
-        Edit("room", person.Room, patch.Room?.Trim());
         if (refused.Count > 0)
             return TypedResults.Problem(type: ProblemTypes.SyncManagedField, statusCode: StatusCodes.Status409Conflict,
                 title: "The next sync would overwrite these fields",
@@ -188,24 +180,14 @@ public static class PeopleEndpoints
             var updated = await db.People.Where(p => p.Id == id && p.DistrictId == districtId).StillAt(http.Request, row.Version)
                 .ExecuteUpdateAsync(s =>
                 {
-                    foreach (var (field, value) in changed)
+                    foreach (var (name, value) in changed)
                     {
-                        _ = field switch
-                        {
-                            "email" => s.SetProperty(p => p.Email, value).SetProperty(p => p.NormalizedEmail, EmailNormalizer.Normalize(value)),
-                            "givenName" => s.SetProperty(p => p.GivenName, value),
-                            "familyName" => s.SetProperty(p => p.FamilyName, value),
-                            "middleName" => s.SetProperty(p => p.MiddleName, value),
-                            "grade" => s.SetProperty(p => p.Grade, value),
-                            "graduationYear" => s.SetProperty(p => p.GraduationYear, value == null ? null : int.Parse(value, CultureInfo.InvariantCulture)),
-                            "sms" => s.SetProperty(p => p.Sms, value),
-                            "phone" => s.SetProperty(p => p.Phone, value),
-                            "language" => s.SetProperty(p => p.Language, value),
-                            "room" => s.SetProperty(p => p.Room, value),
-                            _ => throw new InvalidOperationException(field),
-                        };
+                        var field = PersonFields.Find(name)!;
+                        if (field.IsNumber) s.SetProperty(p => EF.Property<int?>(p, field.Property), PersonField.ParseYear(value));
+                        else s.SetProperty(p => EF.Property<string?>(p, field.Property), value);
+                        if (field == PersonFields.Email) s.SetProperty(p => p.NormalizedEmail, EmailNormalizer.Normalize(value));
                     }
-                    s.SetProperty(p => p.UpdatedAt, now);
+                    s.SetProperty(p => p.UpdatedAt, now).SetProperty(p => p.SyncFingerprint, (long?)null);
                 }, ct);
             if (updated == 0) return Problems.PreconditionFailed();
         }
@@ -231,7 +213,8 @@ public static class PeopleEndpoints
     {
         var now = DateTimeOffset.UtcNow;
         var activated = await db.People.Where(p => p.DistrictId == districtId && p.Id == id && p.AccountState != AccountStates.Active)
-            .ExecuteUpdateAsync(s => s.SetProperty(p => p.AccountState, AccountStates.Active).SetProperty(p => p.UpdatedAt, now), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.AccountState, AccountStates.Active).SetProperty(p => p.UpdatedAt, now)
+                .SetProperty(p => p.SyncFingerprint, (long?)null), ct);
         if (activated > 0)
         {
             RecordHistory.Record(db, user, districtId, Entities.Person, id, ChangeActions.Updated,

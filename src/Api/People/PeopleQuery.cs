@@ -39,6 +39,14 @@ public sealed record PersonPatch(
     [property: Description(PersonPatch.Clearable)] string? Room) : PatchBody
 {
     internal const string Clearable = "Left out or null: unchanged. An empty string clears it.";
+
+    /// <summary>The value sent for <paramref name="field"/> as text (null: left out).</summary>
+    public string? Value(PersonField field) => field.Name switch
+    {
+        "email" => Email, "givenName" => GivenName, "familyName" => FamilyName, "middleName" => MiddleName, "grade" => Grade,
+        "graduationYear" => PersonField.YearText(GraduationYear), "sms" => Sms, "phone" => Phone, "language" => Language, "room" => Room,
+        _ => throw new ArgumentOutOfRangeException(nameof(field), field.Name, "PersonPatch has no member for this field"),
+    };
 }
 
 public sealed record CreateGuardianLink(Guid GuardianId, string? Relationship);

@@ -11,19 +11,12 @@ namespace RosterSync.Api.People;
 /// </summary>
 public static class PersonEditRules
 {
-    public static readonly IReadOnlySet<string> ContactFields = new HashSet<string> { "givenName", "familyName", "middleName", "email", "sms", "phone" };
-    private static readonly string[] StudentManaged = ["givenName", "familyName", "middleName", "email", "grade", "graduationYear"];
-    private static readonly string[] StaffAndGuardianManaged = ["givenName", "familyName", "middleName", "email", "sms", "phone"];
-
-    public static IReadOnlySet<string> SyncManaged(IEnumerable<string> roles) =>
-        roles.SelectMany(r => r == Roles.Student ? StudentManaged : StaffAndGuardianManaged).ToHashSet();
-
     /// <summary>The rule under which an edit of <paramref name="field"/> stands, or a refusal naming the rule that refuses it.</summary>
-    public static (bool Stands, string? Rule) Decide(Person person, string field, bool updateActiveUsers)
+    public static (bool Stands, string? Rule) Decide(Person person, PersonField field, bool updateActiveUsers)
     {
         if (person.Origin != Origins.Synced) return (true, null);
-        if (!SyncManaged(person.Roles).Contains(field)) return (true, "R7");
-        if (!ContactFields.Contains(field)) return (false, "R7");
+        if (!field.IsManagedFor(person.Roles)) return (true, "R7");
+        if (!field.Contact) return (false, "R7");
         return (person.AccountState == AccountStates.Active && !updateActiveUsers, "R8");
     }
 }

@@ -28,8 +28,6 @@ public sealed record RunStart(SyncRun Run, bool Created);
 /// </summary>
 public sealed class RunStarter(RosterDbContext db, IPublishEndpoint publish, IOptions<RunOptions> options, ILogger<RunStarter> logger)
 {
-    private const string OneOpenRunIndex = "ux_sync_runs_one_open_per_district";
-
     /// <summary>
     /// R25: inserts <paramref name="run"/> unless the district already has an open run, which is returned instead.
     /// <paramref name="alongside"/> writes in the same transaction (an upload), so a refused run leaves nothing behind.
@@ -39,21 +37,17 @@ public sealed class RunStarter(RosterDbContext db, IPublishEndpoint publish, IOp
         for (var attempt = 1; ; attempt++)
         {
             if (await OpenRunAsync(run.DistrictId, ct) is { } open) return new(open, false);
-            try
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            if (alongside is not null) await alongside(connection, transaction.GetDbTransaction(), ct);
+            if (await RunStatusStore.QueueAsync(connection, run, ct))
             {
-                await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                if (alongside is not null)
-                    await alongside((NpgsqlConnection)db.Database.GetDbConnection(), transaction.GetDbTransaction(), ct);
-                db.SyncRuns.Add(run);
-                await db.SaveChangesAsync(ct);
                 await transaction.CommitAsync(ct);
                 break;
             }
-            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: OneOpenRunIndex } && attempt < 3)
-            {
-                // Another request opened a run between our check and our insert: answer with that one.
-                db.ChangeTracker.Clear();
-            }
+            // Another request opened a run between our check and our insert: answer with that one (unless it ended meanwhile).
+            await transaction.RollbackAsync(ct);
+            if (attempt == 3) throw new InvalidOperationException($"District {run.DistrictId}: no run could be queued, nor an open one found.");
         }
         logger.LogInformation("Run {RunId} queued for district {DistrictId} ({Trigger})", run.Id, run.DistrictId, run.Trigger);
         await PublishAsync(run, ct);

@@ -107,27 +107,22 @@ public static class SyncRunEndpoints
     }
 
     private static async Task<Results<Accepted<RunDto>, ProblemHttpResult>> Approve(
-        Guid districtId, Guid id, RosterDbContext db, RunStarter starter, CancellationToken ct)
+        Guid districtId, Guid id, RosterDbContext db, RunStatusStore store, RunStarter starter, CancellationToken ct)
     {
-        var now = DateTimeOffset.UtcNow;
-        var approved = await db.SyncRuns
-            .Where(r => r.DistrictId == districtId && r.Id == id && r.Status == RunStatus.AwaitingApproval)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Approved, true).SetProperty(r => r.Status, RunStatus.Queued).SetProperty(r => r.PublishedAt, now), ct);
+        var approved = await store.ApproveAsync(districtId, id, ct);
         var run = await db.SyncRuns.AsNoTracking().SingleAsync(r => r.DistrictId == districtId && r.Id == id, ct);
-        if (approved == 0) return StateConflict(run, "Only a run awaiting approval can be approved");
+        if (!approved) return StateConflict(run, "Only a run awaiting approval can be approved");
         await starter.PublishAsync(run, ct);
         return Accepted(run);
     }
 
-    private static async Task<Results<Ok<RunDto>, ProblemHttpResult>> Cancel(Guid districtId, Guid id, RosterDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<RunDto>, ProblemHttpResult>> Cancel(
+        Guid districtId, Guid id, RosterDbContext db, RunStatusStore store, CancellationToken ct)
     {
-        var now = DateTimeOffset.UtcNow;
         // The Worker checks the status before it applies, so a cancelled running run applies nothing.
-        var cancelled = await db.SyncRuns
-            .Where(r => r.DistrictId == districtId && r.Id == id && RunStatus.Open.Contains(r.Status))
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now), ct);
+        var cancelled = await store.CancelAsync(districtId, id, ct);
         var run = await db.SyncRuns.AsNoTracking().SingleAsync(r => r.DistrictId == districtId && r.Id == id, ct);
-        return cancelled == 0 ? StateConflict(run, "Only a queued, running or awaiting-approval run can be cancelled") : TypedResults.Ok(RunDto.From(run));
+        return !cancelled ? StateConflict(run, "Only a queued, running or awaiting-approval run can be cancelled") : TypedResults.Ok(RunDto.From(run));
     }
 
     private static async Task<Results<Accepted<RunDto>, ProblemHttpResult>> Revert(

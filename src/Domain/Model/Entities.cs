@@ -56,6 +56,11 @@ public sealed class Person : ISourceLinked
     public string? OneRosterId { get; set; }
     public string? CleverId { get; set; }
     public string? ClassLinkId { get; set; }
+    /// <summary>
+    /// Issue 12: the hash of the source rows the last sync planned this person from (SourceFingerprints); a re-sync whose rows
+    /// hash the same leaves the person out of planning. Null: plan it (never synced, or edited since through the Api).
+    /// </summary>
+    public long? SyncFingerprint { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -3,12 +3,59 @@ using Npgsql;
 namespace RosterSync.Domain.Model;
 
 /// <summary>
-/// The Worker's changes of a run's status (SPEC §5) and of its lease (R29), one statement each, so that two Workers
-/// never both hold a run: a claim or a takeover is one UPDATE whose WHERE re-checks the row it locks, and every
-/// write a holder makes names the owner it expects, so a Worker whose lease was taken over changes nothing.
+/// Every change of a run's status (SPEC §5): queueing (Api, schedules), approval and cancellation (Api), and the Worker's claim,
+/// lease (R29) and outcome. One statement each, whose WHERE names the status it leaves, so two writers never both win: a claim or a
+/// takeover re-checks the row it locks, and every write a holder makes names the owner it expects, so a Worker whose lease was
+/// taken over changes nothing.
 /// </summary>
 public sealed class RunStatusStore(NpgsqlDataSource dataSource)
 {
+    /// <summary>
+    /// Queues <paramref name="run"/> on the caller's connection (and transaction) unless its district has an open run (R25): false
+    /// then, and nothing is written. The unique index on open runs settles two writers racing.
+    /// </summary>
+    public static async Task<bool> QueueAsync(NpgsqlConnection connection, SyncRun run, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO sync_runs (id, district_id, status, trigger, dry_run, source_kind, upload_id, reverts_run_id, processed, total, counts,
+                                   issue_count, approved, retryable, trace_parent, queued_at)
+            SELECT $1, $2, 'queued', $3, $4, $5, $6, $7, 0, 0, '{}'::jsonb, 0, false, false, $8, $9
+            WHERE NOT EXISTS (SELECT 1 FROM sync_runs WHERE district_id = $2 AND status IN ('queued', 'running', 'awaiting-approval'))
+            ON CONFLICT DO NOTHING
+            """, connection);
+        Add(command, run.Id, run.DistrictId, run.Trigger, run.DryRun, run.SourceKind, (object?)run.UploadId ?? DBNull.Value,
+            (object?)run.RevertsRunId ?? DBNull.Value, (object?)run.TraceParent ?? DBNull.Value, run.QueuedAt);
+        command.Parameters[5].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid;
+        command.Parameters[6].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid;
+        command.Parameters[7].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>R21: a run awaiting approval is queued again, approved (and counted as published: the caller publishes it).</summary>
+    public async Task<bool> ApproveAsync(Guid districtId, Guid runId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE sync_runs SET approved = true, status = 'queued', published_at = now()
+            WHERE district_id = $1 AND id = $2 AND status = 'awaiting-approval'
+            """);
+        Add(command, districtId, runId);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>
+    /// Cancels an open run. A running run's holder then changes nothing: its final status update names the running status and
+    /// rolls back the apply (R23).
+    /// </summary>
+    public async Task<bool> CancelAsync(Guid districtId, Guid runId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE sync_runs SET status = 'cancelled', finished_at = clock_timestamp()
+            WHERE district_id = $1 AND id = $2 AND status IN ('queued', 'running', 'awaiting-approval')
+            """);
+        Add(command, districtId, runId);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     /// <summary>
     /// Claims a queued run, or takes over a running run whose lease expired (at most <paramref name="maxTakeovers"/> times;
     /// beyond that <see cref="FailTakenOverTooOftenAsync"/> ends it). Null: someone else holds it, it ended, or it is unknown.
@@ -74,6 +121,21 @@ public sealed class RunStatusStore(NpgsqlDataSource dataSource)
         command.Parameters[3].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
         command.Parameters[4].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer;
         command.Parameters[5].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>
+    /// Ends the holder's run failed (R22), in the caller's transaction that recorded its issues: the issue count is what the run
+    /// recorded; <paramref name="retryable"/> marks a transient source error (a scheduled run is retried).
+    /// </summary>
+    public static async Task<bool> FailAsync(NpgsqlConnection connection, Guid runId, string owner, string error, bool retryable, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            UPDATE sync_runs SET status = 'failed', error = $3, retryable = $4, issue_count = (SELECT count(*) FROM run_issues WHERE run_id = $1),
+                   processed = total, lease_expires_at = NULL, finished_at = clock_timestamp()
+            WHERE id = $1 AND status = 'running' AND lease_owner = $2
+            """, connection);
+        Add(command, runId, owner, error, retryable);
         return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 

@@ -36,6 +36,11 @@ public sealed class SyncRun
     public DateTimeOffset? LeaseExpiresAt { get; set; }
     /// <summary>R29: how often the run was taken over from a Worker that stopped renewing its lease.</summary>
     public int Takeovers { get; set; }
+    /// <summary>
+    /// Issue 12: the hash of what every person's plan depended on (source kind, settings, schools, sessions, courses) when this run
+    /// applied; the next sync with the same basis plans only changed people. Null for reverts and runs that applied nothing.
+    /// </summary>
+    public long? FingerprintBasis { get; set; }
 }
 
 /// <summary>What a Worker needs of a run it claimed.</summary>

@@ -26,6 +26,12 @@ internal sealed record CopyColumn<T>(string Name, Action<NpgsqlBinaryImporter, T
         else w.WriteNull();
     });
 
+    public static CopyColumn<T> Long(string name, Func<T, long?> value) => new(name, (w, row) =>
+    {
+        if (value(row) is { } n) w.Write(n, NpgsqlDbType.Bigint);
+        else w.WriteNull();
+    });
+
     public static CopyColumn<T> Bool(string name, Func<T, bool> value) => new(name, (w, row) => w.Write(value(row), NpgsqlDbType.Boolean));
 
     public static CopyColumn<T> Date(string name, Func<T, DateOnly?> value) => new(name, (w, row) =>

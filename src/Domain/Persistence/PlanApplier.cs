@@ -1,4 +1,5 @@
 using Npgsql;
+using RosterSync.Domain.Model;
 using RosterSync.Domain.Reconciliation;
 
 namespace RosterSync.Domain.Persistence;
@@ -51,13 +52,9 @@ public static class PlanApplier
         ], plan.Courses, progress, ct);
 
         await WriteAsync(connection, "people", [
-            CopyColumn<PersonRecord>.Uuid("id", p => p.Id), CopyColumn<PersonRecord>.Text("email", p => p.Email),
-            CopyColumn<PersonRecord>.Text("normalized_email", p => p.NormalizedEmail), CopyColumn<PersonRecord>.Text("given_name", p => p.GivenName),
-            CopyColumn<PersonRecord>.Text("family_name", p => p.FamilyName), CopyColumn<PersonRecord>.Text("middle_name", p => p.MiddleName),
-            CopyColumn<PersonRecord>.TextArray("roles", p => p.Roles), CopyColumn<PersonRecord>.Text("grade", p => p.Grade),
-            CopyColumn<PersonRecord>.Int("graduation_year", p => p.GraduationYear), CopyColumn<PersonRecord>.Text("sms", p => p.Sms),
-            CopyColumn<PersonRecord>.Text("phone", p => p.Phone), CopyColumn<PersonRecord>.Text("language", p => p.Language),
-            CopyColumn<PersonRecord>.Text("room", p => p.Room), CopyColumn<PersonRecord>.Text("status", p => p.Status),
+            CopyColumn<PersonRecord>.Uuid("id", p => p.Id), .. PersonFields.All.Select(PersonColumn),
+            CopyColumn<PersonRecord>.Text("normalized_email", p => p.NormalizedEmail), CopyColumn<PersonRecord>.TextArray("roles", p => p.Roles),
+            CopyColumn<PersonRecord>.Text("status", p => p.Status), CopyColumn<PersonRecord>.Long("sync_fingerprint", p => plan.FingerprintOf(p.Id)),
             CopyColumn<PersonRecord>.Text("origin", p => p.Origin), CopyColumn<PersonRecord>.Text("account_state", p => p.AccountState),
             .. Linked<PersonRecord>(p => p.Links), .. Stamped<PersonRecord>(),
         ], plan.People, progress, ct, movable: ["normalized_email", "one_roster_id", "clever_id", "class_link_id"]);
@@ -75,6 +72,9 @@ public static class PlanApplier
         await WriteLinksAsync(connection, "enrollments", "person_id", "class_id", "role", plan.Enrollments, districtId, runId, now, progress, ct);
         await WriteLinksAsync(connection, "guardian_links", "guardian_id", "student_id", "relationship", plan.GuardianLinks, districtId, runId, now, progress, ct);
     }
+
+    private static CopyColumn<PersonRecord> PersonColumn(PersonField field) =>
+        field.GetInteger is { } number ? CopyColumn<PersonRecord>.Int(field.Column, number) : CopyColumn<PersonRecord>.Text(field.Column, field.Get);
 
     /// <summary>Stores the plan's changes and issues on the run; also what a dry run keeps (R20).</summary>
     public static async Task RecordAsync(

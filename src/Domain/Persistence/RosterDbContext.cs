@@ -30,4 +30,28 @@ public sealed class RosterDbContext(DbContextOptions<RosterDbContext> options) :
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(RosterDbContext).Assembly);
         SnakeCaseNames.Apply(modelBuilder);
     }
+
+    /// <summary>
+    /// Issue 12: a person edited here, or one of its enrollments, memberships or guardian links, loses its sync fingerprint, so the
+    /// next sync plans it instead of taking its unchanged source rows for unchanged. (The Worker writes through COPY, not here.)
+    /// </summary>
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var touched = new HashSet<Guid>();
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.State is not (EntityState.Added or EntityState.Modified)) continue;
+            switch (entry.Entity)
+            {
+                case Person person when entry.State == EntityState.Modified: person.SyncFingerprint = null; break;
+                case Enrollment e: touched.Add(e.PersonId); break;
+                case Membership m: touched.Add(m.PersonId); break;
+                case GuardianLink g: touched.Add(g.GuardianId); touched.Add(g.StudentId); break;
+            }
+        }
+        if (touched.Count > 0)
+            await People.Where(p => touched.Contains(p.Id) && p.SyncFingerprint != null)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.SyncFingerprint, (long?)null), cancellationToken);
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
 }

@@ -14,8 +14,14 @@ namespace RosterSync.Domain.Persistence;
 /// </summary>
 public static class RosterStateLoader
 {
-    public static async Task<RosterState> LoadAsync(NpgsqlConnection connection, Guid districtId, CancellationToken ct)
+    /// <param name="onlyPeople">
+    /// A fingerprinted re-sync's scope (<see cref="ResyncScope.People"/>): only these people, their memberships and enrollments, and the
+    /// guardian links between them are read; schools, classes, sessions and courses are read whole. Null: the whole district.
+    /// </param>
+    public static async Task<RosterState> LoadAsync(
+        NpgsqlConnection connection, Guid districtId, CancellationToken ct, IReadOnlyCollection<Guid>? onlyPeople = null)
     {
+        var only = onlyPeople?.ToArray();
         var pool = SharedStrings.Current ?? new StringPool();
         var text = new PooledText(pool);
         var roleLists = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -41,14 +47,14 @@ public static class RosterStateLoader
                        convert_to(account_state, 'UTF8'), convert_to(sis_id, 'UTF8'), convert_to(one_roster_id, 'UTF8'),
                        convert_to(clever_id, 'UTF8'), convert_to(class_link_id, 'UTF8')
                 FROM people WHERE district_id = $1
-                """, r => new PersonRecord
+                """ + (only is null ? "" : " AND id = ANY($2)"), r => new PersonRecord
             {
                 Id = r.GetGuid(0), Email = text.Read(r, 1), NormalizedEmail = text.Read(r, 2), GivenName = text.Read(r, 3),
                 FamilyName = text.Read(r, 4), MiddleName = text.Read(r, 5), Roles = Roles(r, 6), Grade = text.Read(r, 7),
                 GraduationYear = r.IsDBNull(8) ? null : r.GetInt32(8), Sms = text.Read(r, 9), Phone = text.Read(r, 10),
                 Language = text.Read(r, 11), Room = text.Read(r, 12), Status = text.Read(r, 13)!, Origin = text.Read(r, 14)!,
                 AccountState = text.Read(r, 15)!, Links = new(text.Read(r, 16), text.Read(r, 17), text.Read(r, 18), text.Read(r, 19)),
-            }, ct),
+            }, ct, only),
             Schools = await ReadAsync(connection, districtId,
                 "SELECT id, name, identifier, status, origin, sis_id, one_roster_id, clever_id, class_link_id FROM schools WHERE district_id = $1",
                 r => new SchoolRecord
@@ -79,9 +85,9 @@ public static class RosterStateLoader
             {
                 Id = r.GetGuid(0), Title = r.GetString(1), CourseCode = Str(r, 2), SchoolId = Id(r, 3), Status = r.GetString(4), Links = Links(r, 5),
             }, ct),
-            Memberships = await ReadLinksAsync(connection, districtId, "memberships", "person_id", "school_id", "role", Model.Roles.Student, ct),
-            Enrollments = await ReadLinksAsync(connection, districtId, "enrollments", "person_id", "class_id", "role", Model.EnrollmentRoles.Student, ct),
-            GuardianLinks = await ReadLinksAsync(connection, districtId, "guardian_links", "guardian_id", "student_id", "relationship", null, ct),
+            Memberships = await ReadLinksAsync(connection, districtId, "memberships", "person_id", "school_id", "role", Model.Roles.Student, only, ct),
+            Enrollments = await ReadLinksAsync(connection, districtId, "enrollments", "person_id", "class_id", "role", Model.EnrollmentRoles.Student, only, ct),
+            GuardianLinks = await ReadLinksAsync(connection, districtId, "guardian_links", "guardian_id", "student_id", "relationship", null, only, ct),
         };
         return state;
     }
@@ -91,16 +97,20 @@ public static class RosterStateLoader
     /// and the commonest origin too, so millions of rows cost no string each.
     /// </param>
     private static async Task<LinkList> ReadLinksAsync(
-        NpgsqlConnection connection, Guid districtId, string table, string person, string target, string role, string? usualRole, CancellationToken ct)
+        NpgsqlConnection connection, Guid districtId, string table, string person, string target, string role, string? usualRole, Guid[]? only,
+        CancellationToken ct)
     {
         var roleColumn = usualRole is null ? role : $"NULLIF({role}, '{usualRole}')";
+        // A guardian link joins two people: read when both are in scope (the scope holds every link partner of its people).
+        var scope = only is null ? "" : table == "guardian_links" ? $" AND {person} = ANY($2) AND {target} = ANY($2)" : $" AND {person} = ANY($2)";
         await using var command = new NpgsqlCommand(
-            $"SELECT id, {person}, {target}, {roleColumn}, NULLIF(origin, '{Model.Origins.Synced}'), ended_at IS NOT NULL FROM {table} WHERE district_id = $1",
+            $"SELECT id, {person}, {target}, {roleColumn}, NULLIF(origin, '{Model.Origins.Synced}'), ended_at IS NOT NULL FROM {table} WHERE district_id = $1{scope}",
             connection)
         {
             CommandTimeout = 0,
             Parameters = { new() { Value = districtId } },
         };
+        if (only is not null) command.Parameters.Add(new() { Value = only });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var links = new LinkList();
         while (await reader.ReadAsync(ct))
@@ -110,9 +120,10 @@ public static class RosterStateLoader
     }
 
     private static async Task<List<T>> ReadAsync<T>(
-        NpgsqlConnection connection, Guid districtId, string sql, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+        NpgsqlConnection connection, Guid districtId, string sql, Func<NpgsqlDataReader, T> map, CancellationToken ct, Guid[]? only = null)
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0, Parameters = { new() { Value = districtId } } };
+        if (only is not null) command.Parameters.Add(new() { Value = only });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<T>();
         while (await reader.ReadAsync(ct)) rows.Add(map(reader));

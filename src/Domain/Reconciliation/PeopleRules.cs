@@ -81,40 +81,11 @@ public static class PeopleRules
 
         // R8: contact details of people who have signed in stand unless the district says otherwise.
         var contactsSynced = p.AccountState != AccountStates.Active || settings.UpdateActiveUsers;
-        var isStudent = PeopleSteps.Has(incoming.Roles, Roles.Student);
-        var isContactRole = !PeopleSteps.OnlyRole(incoming.Roles, Roles.Student);
-
-        if (contactsSynced)
+        foreach (var field in PersonFields.All)
         {
-            p = Set(p, "givenName", p.GivenName, incoming.GivenName, (r, v) => r with { GivenName = v }, settings, changes);
-            p = Set(p, "familyName", p.FamilyName, incoming.FamilyName, (r, v) => r with { FamilyName = v }, settings, changes);
-            p = Set(p, "middleName", p.MiddleName, incoming.MiddleName, (r, v) => r with { MiddleName = v }, settings, changes);
-            if (match == MatchKind.BySourceLink && normalizedEmail is not null && normalizedEmail != p.NormalizedEmail)
-            {
-                // R3: the source link matched, so this is the same person with a new email.
-                changes.Add(new("email", p.Email, incoming.Email?.Trim(), "R3"));
-                p = p with { Email = incoming.Email?.Trim(), NormalizedEmail = normalizedEmail };
-            }
-            else if (normalizedEmail is not null && incoming.Email?.Trim() != p.Email && normalizedEmail == p.NormalizedEmail)
-            {
-                changes.Add(new("email", p.Email, incoming.Email?.Trim(), "R7"));
-                p = p with { Email = incoming.Email?.Trim() };
-            }
-            if (isContactRole)
-            {
-                p = Set(p, "sms", p.Sms, incoming.Sms, (r, v) => r with { Sms = v }, settings, changes);
-                p = Set(p, "phone", p.Phone, incoming.Phone, (r, v) => r with { Phone = v }, settings, changes);
-            }
-        }
-
-        if (isStudent)
-        {
-            p = Set(p, "grade", p.Grade, incoming.Grade, (r, v) => r with { Grade = v }, settings, changes);
-            if (incoming.GraduationYear != p.GraduationYear && (incoming.GraduationYear is not null || settings.Overwrites("graduationYear")))
-            {
-                changes.Add(new("graduationYear", Text(p.GraduationYear), Text(incoming.GraduationYear), "R7"));
-                p = p with { GraduationYear = incoming.GraduationYear };
-            }
+            if (field.FromSource is null || !field.IsManagedFor(incoming.Roles) || (field.Contact && !contactsSynced)) continue;
+            if (field == PersonFields.Email) p = SetEmail(p, incoming, normalizedEmail, match, changes);
+            else p = Set(p, field, field.FromSource(incoming), settings, changes);
         }
 
         // R16: a record that comes back is restored.
@@ -127,15 +98,34 @@ public static class PeopleRules
     }
 
     /// <summary>R7 with R9: an empty incoming value blanks the stored one only when the field's overwrite is on.</summary>
-    private static PersonRecord Set(
-        PersonRecord p, string field, string? before, string? incoming, Func<PersonRecord, string?, PersonRecord> with,
-        SyncSettings settings, List<FieldChange> changes)
+    private static PersonRecord Set(PersonRecord p, PersonField field, string? incoming, SyncSettings settings, List<FieldChange> changes)
     {
+        var before = field.Get(p);
         var after = Clean(incoming);
         if (after == before) return p;
-        if (after is null && !settings.Overwrites(field)) return p;
-        changes.Add(new(field, before, after, after is null ? "R9" : "R7"));
-        return with(p, after);
+        if (after is null && !settings.Overwrites(field.Name)) return p;
+        changes.Add(new(field.Name, before, after, after is null ? "R9" : "R7"));
+        return field.With(p, after);
+    }
+
+    /// <summary>
+    /// The email is the match key: a source link match with a new email is the same person with a new email (R3); otherwise only
+    /// its spelling may change (R7), and an empty one never blanks it.
+    /// </summary>
+    private static PersonRecord SetEmail(PersonRecord p, SourcePerson incoming, string? normalizedEmail, MatchKind match, List<FieldChange> changes)
+    {
+        var email = incoming.Email?.Trim();
+        if (match == MatchKind.BySourceLink && normalizedEmail is not null && normalizedEmail != p.NormalizedEmail)
+        {
+            changes.Add(new(PersonFields.Email.Name, p.Email, email, "R3"));
+            return p with { Email = email, NormalizedEmail = normalizedEmail };
+        }
+        if (normalizedEmail is not null && email != p.Email && normalizedEmail == p.NormalizedEmail)
+        {
+            changes.Add(new(PersonFields.Email.Name, p.Email, email, "R7"));
+            return p with { Email = email };
+        }
+        return p;
     }
 
     private static SourceLinks LinksFor(SourceLinks current, SourcePerson incoming, string linkKind)
@@ -159,6 +149,4 @@ public static class PeopleRules
             if (!PeopleSteps.Has(current, role)) return false;
         return true;
     }
-
-    private static string? Text(int? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -193,10 +193,7 @@ internal static class PeopleSteps
     private static void PlanMemberships(PlanBooks books, SourcePerson person, Guid personId)
     {
         var role = person.Roles[0];
-        IReadOnlyList<string> schoolSources = role != Roles.Student ? person.SchoolSourceIds
-            : person.PrimarySchoolSourceId is not { } primary ? []
-            // A student's only school is usually the one it lists: no new one-element list then.
-            : person.SchoolSourceIds is [var only] && only == primary ? person.SchoolSourceIds : [primary];
+        var schoolSources = WantedSchools(person);
         // A record that names no school (e.g. a supplementary guardian file) leaves memberships as they are.
         if (schoolSources.Count == 0) return;
         // The district schools wanted, in order, without repeats (on the stack: people name one or two schools).
@@ -214,6 +211,13 @@ internal static class PeopleSteps
             if (!books.SchoolIdBySource.ContainsKey(schoolSources[i]))
                 books.UnknownSchools[schoolSources[i]] = books.UnknownSchools.GetValueOrDefault(schoolSources[i]) + 1;
     }
+
+    /// <summary>R17: the source schools a person belongs to: a student's primary school only; staff's and guardians' every one listed.</summary>
+    internal static IReadOnlyList<string> WantedSchools(SourcePerson person) =>
+        person.Roles[0] != Roles.Student ? person.SchoolSourceIds
+        : person.PrimarySchoolSourceId is not { } primary ? []
+        // A student's only school is usually the one it lists: no new one-element list then.
+        : person.SchoolSourceIds is [var only] && only == primary ? person.SchoolSourceIds : [primary];
 
     /// <summary>
     /// Guardian links from the source are opened, one per guardian and student whatever the relationship, which the

@@ -33,6 +33,13 @@ public sealed class Plan
     /// <summary>Absent records kept as they were, each with the rule that kept it; each is also counted unchanged.</summary>
     public List<KeptRecord> Kept { get; } = [];
     public RunCounts Counts { get; } = new();
+    /// <summary>
+    /// Issue 12: the fingerprint each person the plan writes is stored with (SourceFingerprints); a person left out is written
+    /// without one, so the next sync plans it. Set by the sync after planning; null for reverts.
+    /// </summary>
+    public IReadOnlyDictionary<Guid, long>? Fingerprints { get; set; }
+
+    public long? FingerprintOf(Guid personId) => Fingerprints is not null && Fingerprints.TryGetValue(personId, out var print) ? print : null;
     /// <summary>Set by R21 when the plan removes too much: the run waits for approval.</summary>
     public string? SafetyStop { get; set; }
 

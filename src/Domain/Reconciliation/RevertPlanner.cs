@@ -1,4 +1,3 @@
-using System.Globalization;
 using RosterSync.Domain.Model;
 
 namespace RosterSync.Domain.Reconciliation;
@@ -124,23 +123,17 @@ public static class RevertPlanner
 
     private static string? Current(PersonRecord p, string field) => field switch
     {
-        "givenName" => p.GivenName, "familyName" => p.FamilyName, "middleName" => p.MiddleName, "email" => p.Email,
-        "grade" => p.Grade, "graduationYear" => p.GraduationYear?.ToString(CultureInfo.InvariantCulture),
-        "sms" => p.Sms, "phone" => p.Phone, "roles" => string.Join(',', p.Roles), "origin" => p.Origin, "status" => p.Status,
+        "roles" => string.Join(',', p.Roles), "origin" => p.Origin, "status" => p.Status,
         _ when field.StartsWith("sourceIds.", StringComparison.Ordinal) => p.Links.Get(field["sourceIds.".Length..]),
-        _ => null,
+        _ => PersonFields.Find(field)?.Get(p),
     };
 
     private static PersonRecord? Set(PersonRecord p, string field, string? value) => field switch
     {
-        "givenName" => p with { GivenName = value }, "familyName" => p with { FamilyName = value },
-        "middleName" => p with { MiddleName = value }, "grade" => p with { Grade = value },
-        "graduationYear" => p with { GraduationYear = value is null ? null : int.Parse(value, CultureInfo.InvariantCulture) },
-        "sms" => p with { Sms = value }, "phone" => p with { Phone = value },
         "roles" => p with { Roles = value?.Split(',') ?? [] }, "origin" => p with { Origin = value ?? Origins.Synced },
         "status" => p with { Status = value ?? RecordStatus.Active },
         _ when field.StartsWith("sourceIds.", StringComparison.Ordinal) => p with { Links = p.Links.With(field["sourceIds.".Length..], value) },
-        _ => null,
+        _ => PersonFields.Find(field)?.With(p, value),
     };
 
     private static ClassRecord? RevertClass(Change c, ClassRecord k) => (c.Action, c.Field) switch

@@ -131,6 +131,34 @@ public sealed class RosterState
     public IReadOnlyList<LinkRecord> Memberships { get; init; } = [];
     public IReadOnlyList<LinkRecord> Enrollments { get; init; } = [];
     public IReadOnlyList<LinkRecord> GuardianLinks { get; init; } = [];
+    /// <summary>
+    /// The district's active synced records when this state holds only part of them (a fingerprinted re-sync): R21 weighs a
+    /// plan's losses against the whole district. Null: counted from the lists above.
+    /// </summary>
+    public ActiveSyncedRecords? ActiveSynced { get; init; }
 
     public static RosterState Empty { get; } = new();
+
+    public RosterState WithActiveSynced(ActiveSyncedRecords activeSynced) => new()
+    {
+        People = People, Schools = Schools, Classes = Classes, Sessions = Sessions, Courses = Courses,
+        Memberships = Memberships, Enrollments = Enrollments, GuardianLinks = GuardianLinks, ActiveSynced = activeSynced,
+    };
+}
+
+/// <summary>How many active synced records of each kind R21 counts (people and classes active, links open).</summary>
+public sealed record ActiveSyncedRecords(int People, int Memberships, int Classes, int Enrollments, int GuardianLinks)
+{
+    public static ActiveSyncedRecords Of(RosterState state) => new(
+        state.People.Count(p => p.Origin == Model.Origins.Synced && p.Status == Model.RecordStatus.Active),
+        LinkList.CountOpenSynced(state.Memberships),
+        state.Classes.Count(c => c.Origin == Model.Origins.Synced && c.Status == Model.RecordStatus.Active),
+        LinkList.CountOpenSynced(state.Enrollments),
+        LinkList.CountOpenSynced(state.GuardianLinks));
+
+    public Dictionary<string, int> ByEntity() => new()
+    {
+        [Model.Entities.Person] = People, [Model.Entities.Membership] = Memberships, [Model.Entities.Class] = Classes,
+        [Model.Entities.Enrollment] = Enrollments, [Model.Entities.GuardianLink] = GuardianLinks,
+    };
 }

@@ -10,14 +10,7 @@ public static class SafetyCheck
 {
     public static void Evaluate(Plan plan, RosterState current, SyncSettings settings)
     {
-        var activeSynced = new Dictionary<string, int>
-        {
-            [Entities.Person] = current.People.Count(p => p.Origin == Origins.Synced && p.Status == RecordStatus.Active),
-            [Entities.Membership] = LinkList.CountOpenSynced(current.Memberships),
-            [Entities.Class] = current.Classes.Count(c => c.Origin == Origins.Synced && c.Status == RecordStatus.Active),
-            [Entities.Enrollment] = LinkList.CountOpenSynced(current.Enrollments),
-            [Entities.GuardianLink] = LinkList.CountOpenSynced(current.GuardianLinks),
-        };
+        var activeSynced = (current.ActiveSynced ?? ActiveSyncedRecords.Of(current)).ByEntity();
         // Distinct records archived, removed or ended, per kind (read from the change list's columns).
         var lost = new Dictionary<string, HashSet<Guid?>>();
         var changes = plan.Changes;

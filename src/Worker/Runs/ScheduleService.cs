@@ -117,14 +117,14 @@ public sealed class ScheduleService(
                 """, ct, districtId, dueAt, attempt) == 0)
             return false;
 
-        var runId = Guid.CreateVersion7();
-        // R25: the district's open run answers instead; ON CONFLICT covers an Api request opening one at the same moment.
-        var queued = await ExecuteAsync(connection, """
-            INSERT INTO sync_runs (id, district_id, status, trigger, dry_run, source_kind, processed, total, counts, issue_count, approved, retryable, trace_parent, queued_at)
-            SELECT $1, $2, 'queued', 'schedule', false, $3, 0, 0, '{}'::jsonb, 0, false, false, $4, now()
-            WHERE NOT EXISTS (SELECT 1 FROM sync_runs WHERE district_id = $2 AND status IN ('queued', 'running', 'awaiting-approval'))
-            ON CONFLICT DO NOTHING
-            """, ct, runId, districtId, sourceKind, (object?)Telemetry.CurrentTraceParent() ?? DBNull.Value) == 1;
+        var run = new SyncRun
+        {
+            Id = Guid.CreateVersion7(), DistrictId = districtId, Trigger = RunTriggers.Schedule, SourceKind = sourceKind,
+            QueuedAt = DateTimeOffset.UtcNow, TraceParent = Telemetry.CurrentTraceParent(),
+        };
+        var runId = run.Id;
+        // R25: the district's open run answers instead.
+        var queued = await RunStatusStore.QueueAsync(connection, run, ct);
         if (queued)
             await ExecuteAsync(connection, "UPDATE schedule_fires SET run_id = $1 WHERE district_id = $2 AND due_at = $3 AND attempt = $4",
                 ct, runId, districtId, dueAt, attempt);

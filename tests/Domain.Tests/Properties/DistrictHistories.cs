@@ -290,7 +290,7 @@ internal static class HistoryRunner
         return picks.Select(pick => people[pick % people.Count].Id).ToHashSet();
     }
 
-    private static RosterState WithAccountState(RosterState state, HashSet<Guid> signedIn) => signedIn.Count == 0 ? state : new RosterState
+    internal static RosterState WithAccountState(RosterState state, HashSet<Guid> signedIn) => signedIn.Count == 0 ? state : new RosterState
     {
         People = state.People.Select(p => signedIn.Contains(p.Id) ? p with { AccountState = AccountStates.Active } : p).ToList(),
         Schools = state.Schools, Classes = state.Classes, Sessions = state.Sessions, Courses = state.Courses,

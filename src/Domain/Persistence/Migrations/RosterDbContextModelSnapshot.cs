@@ -738,6 +738,10 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("status");
 
+                    b.Property<long?>("SyncFingerprint")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sync_fingerprint");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -1081,6 +1085,10 @@ namespace RosterSync.Domain.Persistence.Migrations
                     b.Property<string>("Error")
                         .HasColumnType("text")
                         .HasColumnName("error");
+
+                    b.Property<long?>("FingerprintBasis")
+                        .HasColumnType("bigint")
+                        .HasColumnName("fingerprint_basis");
 
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")

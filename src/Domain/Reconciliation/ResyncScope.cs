@@ -1,0 +1,250 @@
+using RosterSync.Domain.Model;
+using RosterSync.Domain.Snapshots;
+
+namespace RosterSync.Domain.Reconciliation;
+
+/// <summary>A person as a fingerprinted re-sync first sees it: enough to decide whether its rows changed, not its fields.</summary>
+/// <param name="Link">Its source link of the snapshot's kind.</param>
+/// <param name="Fingerprint">Of the rows the last run planned it from; null when never planned, or edited since (Api).</param>
+public sealed record StoredPerson(Guid Id, string? Link, string? NormalizedEmail, string Origin, long? Fingerprint);
+
+/// <summary>A person as the database index holds it, before the snapshot says which source link kind counts.</summary>
+public sealed record StoredPersonLinks(Guid Id, SourceLinks Links, string? NormalizedEmail, string Origin, long? Fingerprint)
+{
+    public StoredPerson For(string linkKind) => new(Id, Links.Get(linkKind), NormalizedEmail, Origin, Fingerprint);
+}
+
+/// <summary>
+/// Which part of a snapshot a re-sync plans (issue 12): the people whose rows changed since the run that stored their fingerprints,
+/// those gone from the source, and their neighbourhood — every person a rule consults for them: who shares an email or source id
+/// with them (R1–R6), and who is linked to them as guardian or student (R11, R15), transitively. Everything else would plan as
+/// unchanged, so it is counted unchanged without planning. Schools, classes, sessions and courses are always planned whole.
+/// </summary>
+public sealed class ResyncScope
+{
+    /// <summary>The snapshot to plan: every kind whole except people, their enrollments and guardian links.</summary>
+    public required Snapshot Subset { get; init; }
+    /// <summary>The people of the district whose records (and links) the planner needs.</summary>
+    public required HashSet<Guid> People { get; init; }
+    /// <summary>People rows, memberships, enrollments and guardian links left out, each of which the full plan counts unchanged.</summary>
+    public required (long People, long Memberships, long Enrollments, long GuardianLinks) LeftOut { get; init; }
+
+    /// <summary>
+    /// The scope of a re-sync, or null with the reason the whole snapshot must be planned. <paramref name="classes"/> and
+    /// <paramref name="schools"/> are the district's (whole); <paramref name="guardianPairs"/> its guardian links (guardian, student).
+    /// </summary>
+    public static (ResyncScope? Scope, string? FullBecause) Select(
+        Snapshot incoming, SyncSettings settings, Dictionary<string, long> fingerprints, IReadOnlyList<StoredPerson> people,
+        IEnumerable<(Guid Guardian, Guid Student)> guardianPairs, IReadOnlyList<ClassRecord> classes, IReadOnlyList<SchoolRecord> schools)
+    {
+        if (FullBecause(incoming, settings) is { } reason) return (null, reason);
+
+        var linkKind = incoming.LinkKind;
+        var rowsBySource = new Dictionary<string, List<int>>(incoming.People.Count, StringComparer.Ordinal);
+        var rowsByEmail = new Dictionary<string, List<int>>(incoming.People.Count, StringComparer.Ordinal);
+        for (var i = 0; i < incoming.People.Count; i++)
+        {
+            var p = incoming.People[i];
+            Append(rowsBySource, p.SourceId, i);
+            var email = EmailNormalizer.Normalize(p.Email);
+            if (email is not null) Append(rowsByEmail, email, i);
+            // R10: a guardian without a usable email is checked against every guardian's SMS number of the district.
+            if (!EmailNormalizer.IsValid(email) && PeopleSteps.OnlyGuardian(p.Roles)) return (null, "a guardian without an email address");
+        }
+        var holders = new Dictionary<string, StoredPerson>(people.Count, StringComparer.Ordinal);
+        var byEmail = new Dictionary<string, List<StoredPerson>>(people.Count, StringComparer.Ordinal);
+        var byId = new Dictionary<Guid, StoredPerson>(people.Count);
+        foreach (var p in people)
+        {
+            byId[p.Id] = p;
+            if (p.Link is not null) holders[p.Link] = p;
+            if (p.NormalizedEmail is not null) Append(byEmail, p.NormalizedEmail, p);
+        }
+
+        // Classes whose enrollments a rule decides on their own terms this run: not (yet) an active synced class of this source,
+        // or skipped for naming no known school (R27). Their students and teachers are planned.
+        var schoolIds = schools.Select(s => s.Id).ToHashSet();
+        var mappedSchools = settings.SchoolMappings.Where(m => schoolIds.Contains(m.SchoolId)).Select(m => m.SourceSchoolId).ToHashSet(StringComparer.Ordinal);
+        var sentSchools = incoming.Schools.Select(s => s.SourceId).ToHashSet(StringComparer.Ordinal);
+        bool KnownSchool(string? sourceId) => sourceId is not null && (sentSchools.Contains(sourceId) || mappedSchools.Contains(sourceId));
+        var settled = classes.Where(c => c.Origin == Origins.Synced && c.Status == RecordStatus.Active && c.Links.Get(linkKind) is not null)
+            .Select(c => c.Links.Get(linkKind)!).ToHashSet(StringComparer.Ordinal);
+        var sentClasses = new HashSet<string>(StringComparer.Ordinal);
+        var settledSent = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in incoming.Classes)
+        {
+            sentClasses.Add(c.SourceId);
+            if (settled.Contains(c.SourceId) && KnownSchool(c.SchoolSourceId)) settledSent.Add(c.SourceId);
+        }
+        // R14: an absent class ends its enrollments whoever is enrolled.
+        if (settled.Any(c => !sentClasses.Contains(c))) return (null, "a class left the source");
+        // A school the source adds, restores or renames changes memberships (R17): the basis covers the rows; this the records.
+        if (schools.Any(s => s.Links.Get(linkKind) is { } link && sentSchools.Contains(link) && s.Status != RecordStatus.Active))
+            return (null, "a school returns to the source");
+
+        // Rows that changed, or that a rule reads beyond themselves.
+        var rows = new HashSet<int>();
+        var needed = new HashSet<Guid>();
+        for (var i = 0; i < incoming.People.Count; i++)
+        {
+            var p = incoming.People[i];
+            if (!holders.TryGetValue(p.SourceId, out var holder) || holder.Fingerprint != fingerprints[p.SourceId]
+                || rowsBySource[p.SourceId].Count > 1 || p.SchoolSourceIds.Any(s => !KnownSchool(s))
+                || (p.SchoolSourceIds.Count > 1 && p.SchoolSourceIds.Any(mappedSchools.Contains)))
+                rows.Add(i);
+        }
+        var enrollments = incoming.Enrollments;
+        for (var i = 0; i < enrollments.Count; i++)
+        {
+            var (classSourceId, personSourceId, _) = enrollments.Keys(i);
+            if (!settledSent.Contains(classSourceId) && rowsBySource.TryGetValue(personSourceId, out var of)) rows.UnionWith(of);
+        }
+        var linkPartners = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var link in incoming.GuardianLinks)
+        {
+            var guardianSent = rowsBySource.TryGetValue(link.GuardianSourceId, out var guardianRows);
+            var studentSent = rowsBySource.TryGetValue(link.StudentSourceId, out var studentRows);
+            // R27/R11: a link naming someone the source does not send is decided against the district's records.
+            if (!guardianSent || !studentSent || link.StudentEmail is not null)
+            {
+                if (guardianSent) rows.UnionWith(guardianRows!);
+                if (studentSent) rows.UnionWith(studentRows!);
+            }
+            Append(linkPartners, link.GuardianSourceId, link.StudentSourceId);
+            Append(linkPartners, link.StudentSourceId, link.GuardianSourceId);
+        }
+        // Gone: this source's people whose source id the snapshot no longer sends (R12–R15 decide them, and their links).
+        foreach (var p in people)
+            if (p.Origin == Origins.Synced && p.Link is not null && !rowsBySource.ContainsKey(p.Link)) needed.Add(p.Id);
+
+        var statePartners = new Dictionary<Guid, List<Guid>>();
+        foreach (var (guardian, student) in guardianPairs)
+        {
+            Append(statePartners, guardian, student);
+            Append(statePartners, student, guardian);
+        }
+
+        // The neighbourhood, to a fixed point: rows and records sharing a source id or an email, and guardian-link partners.
+        var rowQueue = new Queue<int>(rows);
+        var personQueue = new Queue<Guid>(needed);
+        void AddRow(int row)
+        {
+            if (rows.Add(row)) rowQueue.Enqueue(row);
+        }
+        void AddPerson(StoredPerson p)
+        {
+            if (needed.Add(p.Id)) personQueue.Enqueue(p.Id);
+        }
+        void AddEmail(string? email)
+        {
+            if (email is null) return;
+            if (rowsByEmail.TryGetValue(email, out var sharing)) sharing.ForEach(AddRow);
+            if (byEmail.TryGetValue(email, out var holding)) holding.ForEach(AddPerson);
+        }
+        void AddSource(string sourceId)
+        {
+            if (rowsBySource.TryGetValue(sourceId, out var sending)) sending.ForEach(AddRow);
+            if (holders.TryGetValue(sourceId, out var holder)) AddPerson(holder);
+        }
+        while (rowQueue.Count > 0 || personQueue.Count > 0)
+        {
+            while (rowQueue.TryDequeue(out var row))
+            {
+                var p = incoming.People[row];
+                AddSource(p.SourceId);
+                AddEmail(EmailNormalizer.Normalize(p.Email));
+                if (linkPartners.TryGetValue(p.SourceId, out var partners)) partners.ForEach(AddSource);
+            }
+            while (personQueue.TryDequeue(out var id))
+            {
+                if (!byId.TryGetValue(id, out var p)) continue;
+                if (p.Link is not null) AddSource(p.Link);
+                AddEmail(p.NormalizedEmail);
+                if (statePartners.TryGetValue(id, out var partners))
+                    foreach (var partner in partners)
+                        if (byId.TryGetValue(partner, out var other)) AddPerson(other);
+            }
+        }
+        return (Build(incoming, rows, needed), null);
+    }
+
+    /// <summary>What only the whole snapshot can decide.</summary>
+    private static string? FullBecause(Snapshot incoming, SyncSettings settings)
+    {
+        foreach (var kind in new[] { SnapshotKinds.People, SnapshotKinds.Classes, SnapshotKinds.Enrollments })
+            if (incoming.ModeOf(kind) != FeedMode.Bulk) return $"{kind} is not a bulk file";
+        if (incoming.Modes.ContainsKey(SnapshotKinds.GuardianLinks) && incoming.ModeOf(SnapshotKinds.GuardianLinks) != FeedMode.Bulk)
+            return "guardian links are not a bulk file";
+        if (incoming.Skipped.Count > 0) return "the reader skipped rows";
+        if (incoming.Deletions.Count > 0) return "the snapshot deletes records";
+        if (incoming.BulkPeopleRoles is not null) return "the people file speaks for some roles only";
+        if (incoming.GuardiansNeedStudents) return "a guardian file";
+        var filters = settings.Filters;
+        if (filters.Roles.Count > 0 || filters.SchoolSourceIds.Count > 0 || filters.HomeroomOnly) return "filters (R18)";
+        return null;
+    }
+
+    private static ResyncScope Build(Snapshot incoming, HashSet<int> rows, HashSet<Guid> needed)
+    {
+        var subset = new Snapshot { LinkKind = incoming.LinkKind };
+        subset.Schools.AddRange(incoming.Schools);
+        subset.Classes.AddRange(incoming.Classes);
+        subset.Sessions.AddRange(incoming.Sessions);
+        subset.Courses.AddRange(incoming.Courses);
+        foreach (var (kind, mode) in incoming.Modes) subset.Modes[kind] = mode;
+        subset.Issues.AddRange(incoming.Issues);
+
+        var planned = new HashSet<string>(StringComparer.Ordinal);
+        var sent = new HashSet<string>(StringComparer.Ordinal);
+        long people = 0, memberships = 0;
+        for (var i = 0; i < incoming.People.Count; i++)
+        {
+            var p = incoming.People[i];
+            sent.Add(p.SourceId);
+            if (rows.Contains(i))
+            {
+                subset.People.Add(p);
+                planned.Add(p.SourceId);
+                continue;
+            }
+            people++;
+            // R17, as PeopleSteps plans them: each distinct school wanted is an open membership, counted unchanged. (A row left out
+            // names known schools only, and a mapped one only alone, so distinct source ids are distinct schools.)
+            memberships += PeopleSteps.WantedSchools(p).Distinct().Count();
+        }
+
+        long enrollments = 0;
+        var seen = new HashSet<(string, string, string)>();
+        var source = incoming.Enrollments;
+        for (var i = 0; i < source.Count; i++)
+        {
+            var keys = source.Keys(i);
+            if (planned.Contains(keys.PersonSourceId) || !sent.Contains(keys.PersonSourceId)) subset.Enrollments.Add(source[i]);
+            else if (seen.Add(keys)) enrollments++;
+        }
+        long guardianLinks = 0;
+        var pairs = new HashSet<(string, string)>();
+        foreach (var link in incoming.GuardianLinks)
+        {
+            bool Planned(string id) => planned.Contains(id) || !sent.Contains(id);
+            if (Planned(link.GuardianSourceId) && Planned(link.StudentSourceId)) subset.GuardianLinks.Add(link);
+            else if (pairs.Add((link.GuardianSourceId, link.StudentSourceId))) guardianLinks++;
+        }
+        return new ResyncScope { Subset = subset, People = needed, LeftOut = (people, memberships, enrollments, guardianLinks) };
+    }
+
+    /// <summary>Counts what was left out as the full plan would: unchanged.</summary>
+    public void CountLeftOut(Plan plan)
+    {
+        plan.Counts.People.Unchanged += LeftOut.People;
+        plan.Counts.Memberships.Unchanged += LeftOut.Memberships;
+        plan.Counts.Enrollments.Unchanged += LeftOut.Enrollments;
+        plan.Counts.GuardianLinks.Unchanged += LeftOut.GuardianLinks;
+    }
+
+    private static void Append<TKey, TValue>(Dictionary<TKey, List<TValue>> index, TKey key, TValue value) where TKey : notnull
+    {
+        if (index.TryGetValue(key, out var list)) list.Add(value);
+        else index[key] = [value];
+    }
+}
