@@ -22,6 +22,7 @@ public static class PlanApplier
     public static async Task ApplyAsync(
         NpgsqlConnection connection, Guid districtId, Guid runId, Plan plan, DateTimeOffset now, ApplyProgress? progress, CancellationToken ct)
     {
+        await LinkReferences.CheckAsync(connection, districtId, plan, ct);
         CopyColumn<T>[] Linked<T>(Func<T, SourceLinks> links) =>
         [
             CopyColumn<T>.Text("sis_id", r => links(r).Sis), CopyColumn<T>.Text("one_roster_id", r => links(r).OneRoster),

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
 using System.Numerics;
@@ -1057,7 +1056,9 @@ internal sealed class SafeZip : IDisposable
     private sealed class GuardedStream(Stream inner, ZipArchiveEntry entry, SafeZip zip) : Stream
     {
         private long _read;
-        private uint _crc = uint.MaxValue;
+        // The zip CRC-32 of what was inflated so far; System.IO.Hashing's is vectorised (7x the hand-written slicing-by-8 it
+        // replaced, bench/ReadLibraries).
+        private readonly System.IO.Hashing.Crc32 _crc = new();
         private bool _ended;
 
         public override bool CanRead => true;
@@ -1083,7 +1084,7 @@ internal sealed class SafeZip : IDisposable
             if (n == 0 && buffer.Length > 0 && !_ended)
             {
                 _ended = true;
-                if (_read != entry.Length || ~_crc != entry.Crc32)
+                if (_read != entry.Length || _crc.GetCurrentHashAsUInt32() != entry.Crc32)
                 {
                     throw Corrupt(null);
                 }
@@ -1106,7 +1107,7 @@ internal sealed class SafeZip : IDisposable
                 throw TooLarge();
             }
 
-            _crc = Crc32.Update(_crc, buffer[..n]);
+            _crc.Append(buffer[..n]);
             return n;
         }
 
@@ -1132,61 +1133,5 @@ internal sealed class SafeZip : IDisposable
 
         private SourceReadException Corrupt(Exception? cause) =>
             new($"The zip entry '{entry.FullName}' is corrupt (its size or checksum does not match its header)", cause) { File = entry.Name };
-    }
-}
-
-/// <summary>
-/// The zip (IEEE 802.3) CRC-32, eight bytes at a time ("slicing by 8"): several times faster than a byte
-/// at a time, which matters when a 700 MB roster is checked while it inflates. Works on the running,
-/// not yet inverted value.
-/// </summary>
-internal static class Crc32
-{
-    private static readonly uint[] Table = Build();
-
-    public static uint Update(uint crc, ReadOnlySpan<byte> data)
-    {
-        var t = Table;
-        while (data.Length >= 8)
-        {
-            var one = BinaryPrimitives.ReadUInt32LittleEndian(data) ^ crc;
-            var two = BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
-            crc = t[(7 * 256) + (one & 0xFF)] ^ t[(6 * 256) + ((one >> 8) & 0xFF)] ^ t[(5 * 256) + ((one >> 16) & 0xFF)] ^ t[(4 * 256) + (one >> 24)]
-                ^ t[(3 * 256) + (two & 0xFF)] ^ t[(2 * 256) + ((two >> 8) & 0xFF)] ^ t[256 + ((two >> 16) & 0xFF)] ^ t[two >> 24];
-            data = data[8..];
-        }
-
-        foreach (var b in data)
-        {
-            crc = t[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        }
-
-        return crc;
-    }
-
-    private static uint[] Build()
-    {
-        var table = new uint[8 * 256];
-        for (uint i = 0; i < 256; i++)
-        {
-            var c = i;
-            for (var k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
-            }
-
-            table[i] = c;
-        }
-
-        for (var i = 0; i < 256; i++)
-        {
-            for (var slice = 1; slice < 8; slice++)
-            {
-                var previous = table[((slice - 1) * 256) + i];
-                table[(slice * 256) + i] = (previous >> 8) ^ table[previous & 0xFF];
-            }
-        }
-
-        return table;
     }
 }

@@ -79,6 +79,17 @@ public class ZipSafetyTests
     }
 
     [Fact]
+    public void Rejects_an_entry_whose_checksum_does_not_match_its_header()
+    {
+        using var zip = TestZips.FromText(("users.csv", "sourcedId,role,email\nu1,student,u1@school.example.org\n"));
+        SetHeaderField(zip, 0x12345678, "users.csv", 14, 16); // the CRC-32 field of the local and central headers
+
+        var e = Assert.Throws<SourceReadException>(() => TestZips.Read(zip));
+
+        Assert.Contains("is corrupt", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Rejects_more_than_2_gb_declared()
     {
         using var zip = TestZips.FromText(("users.csv", Users), ("big.csv", "x"));
@@ -106,7 +117,10 @@ public class ZipSafetyTests
     }
 
     /// <summary>Rewrites the uncompressed size in the local and central headers: headers can lie.</summary>
-    private static void SetDeclaredSize(MemoryStream stream, uint size, string entry)
+    private static void SetDeclaredSize(MemoryStream stream, uint size, string entry) => SetHeaderField(stream, size, entry, 22, 24);
+
+    /// <summary>Rewrites a 32-bit field of an entry's local and central headers (at the given offsets in each).</summary>
+    private static void SetHeaderField(MemoryStream stream, uint value, string entry, int localAt, int centralAt)
     {
         var zip = stream.GetBuffer();
         for (var i = 0; i + 46 < stream.Length; i++)
@@ -114,8 +128,8 @@ public class ZipSafetyTests
             var signature = BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(i));
             var (sizeAt, nameLengthAt, nameAt) = signature switch
             {
-                0x04034b50 => (22, 26, 30),
-                0x02014b50 => (24, 28, 46),
+                0x04034b50 => (localAt, 26, 30),
+                0x02014b50 => (centralAt, 28, 46),
                 _ => (0, 0, 0),
             };
             if (sizeAt == 0)
@@ -126,7 +140,7 @@ public class ZipSafetyTests
             var name = Encoding.UTF8.GetString(zip, i + nameAt, BinaryPrimitives.ReadUInt16LittleEndian(zip.AsSpan(i + nameLengthAt)));
             if (name == entry)
             {
-                BinaryPrimitives.WriteUInt32LittleEndian(zip.AsSpan(i + sizeAt), size);
+                BinaryPrimitives.WriteUInt32LittleEndian(zip.AsSpan(i + sizeAt), value);
             }
         }
     }

@@ -49,10 +49,10 @@ internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Members
 {
     public void Configure(EntityTypeBuilder<Membership> b)
     {
-        b.HasOne<Person>().WithMany().HasForeignKey(m => m.PersonId);
-        b.HasOne<School>().WithMany().HasForeignKey(m => m.SchoolId);
+        // No foreign keys on the link tables: the applier checks a run's references set-based (LinkReferences).
         b.HasIndex(m => new { m.PersonId, m.SchoolId, m.Role }).IsUnique();
         b.HasIndex(m => new { m.DistrictId, m.SchoolId });
+        b.HasIndex(m => m.SchoolId);
     }
 }
 
@@ -60,8 +60,7 @@ internal sealed class GuardianLinkConfiguration : IEntityTypeConfiguration<Guard
 {
     public void Configure(EntityTypeBuilder<GuardianLink> b)
     {
-        b.HasOne<Person>().WithMany().HasForeignKey(g => g.GuardianId);
-        b.HasOne<Person>().WithMany().HasForeignKey(g => g.StudentId);
+        // No foreign keys on the link tables: the applier checks a run's references set-based (LinkReferences).
         b.HasIndex(g => new { g.GuardianId, g.StudentId }).IsUnique();
         b.HasIndex(g => g.StudentId);
         b.HasIndex(g => g.DistrictId);
@@ -84,8 +83,10 @@ internal sealed class EnrollmentConfiguration : IEntityTypeConfiguration<Enrollm
 {
     public void Configure(EntityTypeBuilder<Enrollment> b)
     {
-        b.HasOne<Class>().WithMany().HasForeignKey(e => e.ClassId);
-        b.HasOne<Person>().WithMany().HasForeignKey(e => e.PersonId);
+        // No foreign keys on the link tables: a first import writes millions of links, and the per-row check of a key
+        // cost PostgreSQL as much as writing the rows (docs/benchmarks.md). The applier checks a run's references
+        // set-based and within the district (LinkReferences); the Api checks the person and class it links; and no
+        // code deletes people, schools or classes, so a reference once checked stays valid.
         b.HasIndex(e => new { e.ClassId, e.PersonId, e.Role }).IsUnique();
         b.HasIndex(e => e.PersonId);
         // A run loads its district's enrollments (RosterStateLoader), and GET enrollments pages through them by id:

@@ -1281,40 +1281,6 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .HasConstraintName("fk_classes_schools_school_id");
                 });
 
-            modelBuilder.Entity("RosterSync.Domain.Model.Enrollment", b =>
-                {
-                    b.HasOne("RosterSync.Domain.Model.Class", null)
-                        .WithMany()
-                        .HasForeignKey("ClassId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_enrollments_classes_class_id");
-
-                    b.HasOne("RosterSync.Domain.Model.Person", null)
-                        .WithMany()
-                        .HasForeignKey("PersonId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_enrollments_people_person_id");
-                });
-
-            modelBuilder.Entity("RosterSync.Domain.Model.GuardianLink", b =>
-                {
-                    b.HasOne("RosterSync.Domain.Model.Person", null)
-                        .WithMany()
-                        .HasForeignKey("GuardianId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_guardian_links_people_guardian_id");
-
-                    b.HasOne("RosterSync.Domain.Model.Person", null)
-                        .WithMany()
-                        .HasForeignKey("StudentId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_guardian_links_people_student_id");
-                });
-
             modelBuilder.Entity("RosterSync.Domain.Model.ManualChange", b =>
                 {
                     b.HasOne("RosterSync.Domain.Model.District", null)
@@ -1323,23 +1289,6 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_manual_changes_districts_district_id");
-                });
-
-            modelBuilder.Entity("RosterSync.Domain.Model.Membership", b =>
-                {
-                    b.HasOne("RosterSync.Domain.Model.Person", null)
-                        .WithMany()
-                        .HasForeignKey("PersonId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_memberships_people_person_id");
-
-                    b.HasOne("RosterSync.Domain.Model.School", null)
-                        .WithMany()
-                        .HasForeignKey("SchoolId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_memberships_schools_school_id");
                 });
 
             modelBuilder.Entity("RosterSync.Domain.Model.Person", b =>
