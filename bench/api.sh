@@ -121,6 +121,7 @@ done <"$run_dir/ids.txt"
 # --- the Api ---------------------------------------------------------------------------------
 api=http://127.0.0.1:$port
 if curl -s -o /dev/null "$api/health/live"; then log "port $port is busy"; drop_db; exit 1; fi
+local_keyring # Production's key ring is encrypted at rest (deploy/local-run.sh)
 log "starting the Api on $api (log: $run_dir/api.log)"
 # The working directory is the build output, as in the container (WORKDIR /app), so appsettings.json applies.
 (cd "$api_dir" && exec env ConnectionStrings__Roster="$bench_cs" ASPNETCORE_ENVIRONMENT=Production \
