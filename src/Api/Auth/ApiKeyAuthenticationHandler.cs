@@ -15,7 +15,7 @@ namespace RosterSync.Api.Auth;
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ApiKeyCache keys, RosterDbContext db)
+    ApiKeyCache keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -37,6 +37,8 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     private async Task<AuthenticateResult> LookUpAsync(string hash)
     {
+        // The context is taken from the pool only here: a remembered key needs none.
+        var db = Context.RequestServices.GetRequiredService<RosterDbContext>();
         var found = await db.ApiKeys.AsNoTracking()
             .Where(k => k.KeyHash == hash && k.RevokedAt == null)
             .Select(k => new KnownKey(k.Id, k.DistrictId, k.Scopes))

@@ -44,7 +44,7 @@ public static class PeopleEndpoints
     }
 
     private static async Task<Results<Ok<Page<PersonDto>>, ValidationProblem>> ListPeople(
-        Guid districtId, [AsParameters] PeopleQuery query, Cursor cursor, RosterDbContext db, NpgsqlDataSource dataSource, CancellationToken ct)
+        Guid districtId, [AsParameters] PeopleQuery query, Cursor cursor, NpgsqlDataSource dataSource, HttpContext http, CancellationToken ct)
     {
         if (!cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
         if (query is { Role: null, Status: null, Email: null, SchoolId: null, ModifiedSince: null } && string.IsNullOrWhiteSpace(query.Q))
@@ -52,6 +52,8 @@ public static class PeopleEndpoints
             var page = await PersonReads.PageAsync(dataSource, districtId, after, query.LimitOf() + 1, ct);
             return TypedResults.Ok(Page.From(page, query.LimitOf(), p => cursor.Of(p.Id)));
         }
+        // A filtered list goes through EF Core; only it takes a context from the pool.
+        var db = http.RequestServices.GetRequiredService<RosterDbContext>();
         var people = db.People.Where(p => p.DistrictId == districtId);
         if (after is not null) people = people.Where(p => p.Id > after);
         if (query.Role is { } role) people = people.Where(p => p.Roles.Contains(role));
