@@ -18,20 +18,9 @@ if [[ -z ${ROSTERSYNC_OPERATOR_KEY:-} ]]; then
 fi
 export ROSTERSYNC_OPERATOR_KEY
 
-# The Data Protection key ring is stored encrypted to a certificate; a local one is made once into .local/.
-keyring=.local/keyring.pfx
-if [[ ! -s $keyring || ! -s .local/keyring.password ]]; then
-  echo "run.sh: making the key ring's key-encryption certificate ($keyring)"
-  (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >.local/keyring.password)
-  key_pem=$(mktemp) cert_pem=$(mktemp)
-  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=RosterSync local key ring" \
-    -keyout "$key_pem" -out "$cert_pem" 2>/dev/null
-  (umask 077 && openssl pkcs12 -export -inkey "$key_pem" -in "$cert_pem" -out "$keyring" -passout file:.local/keyring.password)
-  rm -f "$key_pem" "$cert_pem"
-fi
-export DataProtection__KeyEncryptionCertificatePath="$PWD/$keyring"
-DataProtection__KeyEncryptionCertificatePassword=$(cat .local/keyring.password)
-export DataProtection__KeyEncryptionCertificatePassword
+# shellcheck source=deploy/local-run.sh
+source deploy/local-run.sh
+local_keyring
 
 echo "run.sh: building (the first build restores NuGet packages, ~1 min)"
 dotnet build RosterSync.sln -c Release -nologo -v:q -clp:ErrorsOnly
@@ -49,12 +38,12 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-echo "run.sh: starting Worker (log: .local/logs/worker.log)"
-DOTNET_ENVIRONMENT=Development dotnet src/Worker/bin/Release/net10.0/RosterSync.Worker.dll >.local/logs/worker.log 2>&1 &
-pids+=($!)
+echo "run.sh: starting Worker (log: .local/logs/worker.log, environment $RUN_ENVIRONMENT)"
+start_worker .local/logs/worker.log
+pids+=("$started_pid")
 echo "run.sh: starting Api on $api_url (log: .local/logs/api.log)"
-ASPNETCORE_ENVIRONMENT=Development dotnet src/Api/bin/Release/net10.0/RosterSync.Api.dll --urls "$api_url" --contentRoot "$PWD/src/Api/bin/Release/net10.0" >.local/logs/api.log 2>&1 &
-pids+=($!)
+start_api "$api_url" .local/logs/api.log
+pids+=("$started_pid")
 
 for _ in $(seq 60); do
   curl -fsS "$api_url/health/ready" >/dev/null 2>&1 && break

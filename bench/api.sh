@@ -51,7 +51,7 @@ run_dir=$work/run
 rm -rf "$run_dir" && mkdir -p "$run_dir"
 artifacts=$work/artifacts
 
-log "building ${api_dll:+only }the Worker${api_dll:- and the Api} (Release, into $artifacts)"
+log "building the Worker$([[ -n $api_dll ]] || echo " and the Api") (Release, into $artifacts)${api_dll:+; the Api: $api_dll}"
 projects=(src/Worker/RosterSync.Worker.csproj)
 [[ -n $api_dll ]] || projects+=(src/Api/RosterSync.Api.csproj)
 for project in "${projects[@]}"; do
@@ -84,12 +84,13 @@ key="rsk_bench_$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
 psql_db -c "INSERT INTO api_keys (id, district_id, name, key_hash, scopes, created_at)
   VALUES (gen_random_uuid(), '$district', 'bench/api.sh', encode(sha256(convert_to('$key', 'UTF8')), 'hex'), ARRAY['roster:read'], now())"
 
-# Deep cursors: 16 pages in the last 10,000 people; ids: 32 people spread over the district. A cursor is the last
-# id of the previous page, big-endian bytes in base64url (Http/Cursor.cs).
+# Deep cursors: 16 pages in the last 10,000 people; ids: 32 people spread over the district. A cursor is the list's
+# tag and the last id of the previous page, big-endian bytes, in base64url (Http/Cursor.cs); the tag is taken from the
+# first page's cursor once the Api runs (below).
 prefix=/api/v1/districts/$district/people
 psql_db -At -F ' ' >"$run_dir/deep.txt" <<SQL
 WITH ordered AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM people WHERE district_id = '$district')
-SELECT id, translate(rtrim(encode(uuid_send(id), 'base64'), '='), '+/', '-_') FROM ordered
+SELECT id, encode(uuid_send(id), 'hex') FROM ordered
 WHERE n IN (SELECT $people - 200 - 600 * k FROM generate_series(0, 15) k) ORDER BY n
 SQL
 psql_db -At >"$run_dir/ids.txt" <<SQL
@@ -97,7 +98,6 @@ WITH ordered AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM people WHE
 SELECT id FROM ordered WHERE n IN (SELECT 1 + (k * 15551) % $people FROM generate_series(0, 31) k) ORDER BY n
 SQL
 echo "$prefix?limit=100" >"$run_dir/first.paths"
-awk -v p="$prefix" '{ print p "?limit=100&cursor=" $2 }' "$run_dir/deep.txt" >"$run_dir/deep.paths"
 awk -v p="$prefix" '{ print p "/" $1 }' "$run_dir/ids.txt" >"$run_dir/byid.paths"
 
 # pgbench: one script per cursor or id (pgbench picks one at random per transaction), values as variables so
@@ -121,6 +121,7 @@ done <"$run_dir/ids.txt"
 # --- the Api ---------------------------------------------------------------------------------
 api=http://127.0.0.1:$port
 if curl -s -o /dev/null "$api/health/live"; then log "port $port is busy"; drop_db; exit 1; fi
+local_keyring # Production's key ring is encrypted at rest (deploy/local-run.sh)
 log "starting the Api on $api (log: $run_dir/api.log)"
 # The working directory is the build output, as in the container (WORKDIR /app), so appsettings.json applies.
 (cd "$api_dir" && exec env ConnectionStrings__Roster="$bench_cs" ASPNETCORE_ENVIRONMENT=Production \
@@ -144,7 +145,16 @@ curl -fsS "$api/health/ready" >/dev/null || { log "the Api did not become ready"
 auth=(-H "Authorization: Bearer $key")
 first=$(curl -fsS "${auth[@]}" "$api$(cat "$run_dir/first.paths")")
 [[ $(jq '.items | length' <<<"$first") -eq 100 && $(jq -r .nextCursor <<<"$first") != null ]] || { log "first page is not 100 people"; exit 1; }
-read -r deep_after deep_cursor <"$run_dir/deep.txt"
+python3 - "$(jq -r .nextCursor <<<"$first")" "$prefix" "$run_dir/deep.txt" >"$run_dir/deep.paths" <<'PY'
+import base64, sys
+cursor, prefix, ids = sys.argv[1], sys.argv[2], sys.argv[3]
+tag = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))[:-16]
+for line in open(ids):
+    key = bytes.fromhex(line.split()[1])
+    print(f"{prefix}?limit=100&cursor={base64.urlsafe_b64encode(tag + key).decode().rstrip('=')}")
+PY
+read -r deep_after _ <"$run_dir/deep.txt"
+deep_cursor=$(head -n 1 "$run_dir/deep.paths" | sed 's/.*cursor=//')
 deep=$(curl -fsS "${auth[@]}" "$api$prefix?limit=100&cursor=$deep_cursor")
 expected=$(psql_db -At -c "SELECT id FROM people WHERE district_id = '$district' AND id > '$deep_after' ORDER BY id LIMIT 1")
 [[ $(jq -r '.items[0].id' <<<"$deep") == "$expected" && $(jq '.items | length' <<<"$deep") -eq 100 ]] || { log "deep page does not start after its cursor"; exit 1; }

@@ -2,6 +2,10 @@
 #   bench_database NAME  starts the local services when needed, then sets base_cs (the services' connection
 #                        string), db=NAME, bench_cs (the same for NAME), the PG* variables psql and pgbench read,
 #                        and psql_db (psql on NAME, stopping at the first error).
+#   local_keyring, start_worker, start_api   (deploy/local-run.sh) as ./run.sh starts the system.
+
+# shellcheck source=deploy/local-run.sh
+source deploy/local-run.sh
 
 as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 log() { echo "bench: $*" >&2; }

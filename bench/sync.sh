@@ -1,35 +1,48 @@
 #!/usr/bin/env bash
-# Sync benchmark of issue 4 (docs/benchmarks.md). One command:
-#   bench/sync.sh [--size L|M|S] [--seed N] [--keep-db] [--no-apply-floor]
+# Sync benchmark of issues 4 and 12 (docs/benchmarks.md). One command:
+#   bench/sync.sh [--size L|M|S] [--seed N] [--through-api | --api-only] [--keep-db] [--no-apply-floor]
 # 1. generates the synthetic district (bench/Generator) into bench/data/ unless it is already there;
 # 2. measures the floor: psql \copy of the same CSV files into UNLOGGED tables of text columns (best of 2);
-# 3. migrates a fresh database rostersync_bench, starts a Release Worker on it (own RabbitMQ vhost), and
-#    queues three upload runs: first import, no-change re-sync, 1 % change re-sync;
-# 4. prints wall time (sync_runs.queued_at → finished_at), ratio to the floor and the Worker's peak RSS
-#    (VmHWM, reset before each run), and writes the same as markdown to bench/data/<label>/result-<time>.md;
-# 5. measures the apply floor: PostgreSQL alone re-inserting the first import's rows into the real tables
+# 3. the direct path: migrates a fresh database rostersync_bench_<pid>, starts a Release Worker on it (own RabbitMQ vhost),
+#    and queues three upload runs without the Api: first import, no-change re-sync, 1 % change re-sync;
+# 4. with --through-api (or --api-only), the product's own path beside it: the system ./run.sh starts (Api and
+#    Worker through deploy/local-run.sh: same builds, environment and configuration) on a fresh database
+#    rostersync_bench_<pid>_api, a district, its settings and a key made through the Api, and the same three bundles
+#    uploaded with POST imports as a user would;
+# 5. prints, per run, wall time (sync_runs.queued_at → finished_at) and its ratio to the floor, the Worker's peak RSS
+#    (VmHWM, reset before each run) and CPU time, the Worker's phase timings, and for the Api path the upload's own
+#    time; writes the same as markdown to bench/data/<label>/result-<time>.md (logs in .local/bench-sync/<pid>/);
+# 6. measures the apply floor: PostgreSQL alone re-inserting the first import's rows into the real tables
 #    (bench/apply-floor.sql, rolled back), the part of a first import no client change can remove.
-# The database, vhost and Worker are removed at the end (--keep-db keeps the database for inspection).
+# Databases, vhosts and processes are removed at the end (--keep-db keeps the databases for inspection).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-size=L seed=42 keep_db=0 apply_floor=1
+size=L seed=42 keep_db=0 apply_floor=1 paths=direct
+usage() { echo "usage: bench/sync.sh [--size L|M|S] [--seed N] [--through-api | --api-only] [--keep-db] [--no-apply-floor]" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --size) size=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
+    --through-api) paths="direct api"; shift ;;
+    --api-only) paths=api; shift ;;
     --keep-db) keep_db=1; shift ;;
     --no-apply-floor) apply_floor=0; shift ;;
-    *) echo "usage: bench/sync.sh [--size L|M|S] [--seed N] [--keep-db] [--no-apply-floor]" >&2; exit 2 ;;
+    *) usage ;;
   esac
 done
+[[ $paths == *direct* ]] || apply_floor=0 # the apply floor re-inserts the direct path's first import
 
 # shellcheck source=bench/common.sh
 source bench/common.sh
-bench_database rostersync_bench
+# A database and logs of this run's own: other benchmarks may run at the same time on a shared machine.
+bench_database "rostersync_bench_$$"
+logs=.local/bench-sync/$$
+mkdir -p "$logs"
 
-log "building the Worker and the generator (Release)"
+log "building the Worker, the generator$([[ $paths == *api* ]] && echo " and the Api") (Release)"
 dotnet build src/Worker/RosterSync.Worker.csproj -c Release -nologo -v:q -clp:ErrorsOnly >/dev/null
+[[ $paths != *api* ]] || dotnet build src/Api/RosterSync.Api.csproj -c Release -nologo -v:q -clp:ErrorsOnly >/dev/null
 dotnet build bench/Generator/RosterSync.Bench.Generator.csproj -c Release -nologo -v:q -clp:ErrorsOnly >/dev/null
 generator=(dotnet bench/Generator/bin/Release/net10.0/RosterSync.Bench.Generator.dll)
 worker_dll=src/Worker/bin/Release/net10.0/RosterSync.Worker.dll
@@ -42,8 +55,22 @@ if [[ ! -f $data/shape.txt ]]; then
 fi
 log "district: $(head -n 1 "$data/shape.txt")"
 
-# --- fresh database --------------------------------------------------------------------------
+started=() # processes, databases and vhosts to remove at the end
+cleanup() {
+  local i item
+  for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+    item=${started[i]}
+    case $item in
+      pid:*) kill "${item#pid:}" 2>/dev/null && wait "${item#pid:}" 2>/dev/null || true ;;
+      vhost:*) as_root rabbitmqctl -q delete_vhost "${item#vhost:}" >/dev/null 2>&1 || true ;;
+      db:*) [[ $keep_db -eq 1 ]] || psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ${item#db:} WITH (FORCE)" || true ;;
+    esac
+  done
+}
+trap cleanup EXIT
+# --- fresh database (the floor's, then the direct path's) --------------------------------------
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+started+=("db:$db")
 
 # --- floor: psql \copy of the same CSV files into UNLOGGED tables of text columns --------------
 floor_sql=$(mktemp)
@@ -75,48 +102,36 @@ rm -f "$floor_sql" "$copy_sql"
 floor_load=$(cut -d' ' -f1 /proc/loadavg)
 log "floor: $floor s ($rows, $(du -shc "$data"/base/*.csv | tail -n 1 | cut -f1) of CSV)"
 
-# --- Worker on the benchmark database --------------------------------------------------------
-log "migrating $db"
-ConnectionStrings__Roster=$bench_cs dotnet "$worker_dll" --migrate >/dev/null
-district=$(psql_db -At -c "
-  INSERT INTO districts (id, name, created_at) VALUES (gen_random_uuid(), 'Bench district $label', now()) RETURNING id" | head -n 1)
-# The 1 % change removes 0.5 % of people; raise the R21 threshold so every run applies without approval.
-psql_db -c "INSERT INTO sync_settings (district_id, settings, updated_at)
-            VALUES ('$district', '{\"safetyThresholdPercent\": 100}', now())"
-
-vhost="rs-bench-$$"
-as_root rabbitmqctl -q add_vhost "$vhost" >/dev/null
-as_root rabbitmqctl -q set_permissions -p "$vhost" "${RabbitMq__Username:-guest}" ".*" ".*" ".*" >/dev/null
-worker_log=$data/worker.log
-ConnectionStrings__Roster=$bench_cs RabbitMq__VirtualHost=$vhost Dispatcher__Interval=00:00:01 Dispatcher__StaleAfter=00:00:01 \
-  DOTNET_ENVIRONMENT=Production dotnet "$worker_dll" >"$worker_log" 2>&1 &
-worker=$!
-cleanup() {
-  kill "$worker" 2>/dev/null && wait "$worker" 2>/dev/null || true
-  as_root rabbitmqctl -q delete_vhost "$vhost" >/dev/null 2>&1 || true
-  if [[ $keep_db -eq 0 ]]; then psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true; fi
-}
-trap cleanup EXIT
-for _ in $(seq 60); do
-  grep -q "Bus started" "$worker_log" 2>/dev/null && break
-  sleep 1
-done
-grep -q "Bus started" "$worker_log" || { log "the Worker did not start; see $worker_log"; tail -n 30 "$worker_log" >&2; exit 1; }
-log "Worker $worker started (log: $worker_log)"
-
 hwm_kb() { awk '/VmHWM/ { print $2 }' "/proc/$worker/status"; }
 # The Worker's CPU time (user + system) in seconds, and the machine's 1-minute load: other work on the machine
 # stretches wall times, so each run reports both.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$worker/stat"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+wait_for_bus() {
+  for _ in $(seq 90); do
+    grep -q "Bus started" "$worker_log" 2>/dev/null && return 0
+    kill -0 "$worker" 2>/dev/null || break
+    sleep 1
+  done
+  log "the Worker did not start; see $worker_log"; tail -n 30 "$worker_log" >&2; exit 1
+}
+new_vhost() {
+  vhost="rs-bench-$1-$$"
+  as_root rabbitmqctl -q add_vhost "$vhost" >/dev/null
+  as_root rabbitmqctl -q set_permissions -p "$vhost" "${RabbitMq__Username:-guest}" ".*" ".*" ".*" >/dev/null
+  started+=("vhost:$vhost")
+}
 
-# Queues one run, waits for it, and prints "seconds peak_rss_mb worker_cpu_s load".
+# Queues one run with "$queue ZIP" (which prints the run id, and may write its upload's seconds to $upload_file),
+# waits for it, and records the run's figures in fig[<path>.<run>.*].
+declare -A fig
 measure() {
-  local zip=$1 run status cpu0 lines0
+  local path=$1 name=$2 zip=$3 run status cpu0 lines0
   echo 5 >"/proc/$worker/clear_refs" # resets VmHWM to the current RSS: the peak is this run's
   cpu0=$(cpu_s)
   lines0=$(wc -l <"$worker_log")
-  run=$("${generator[@]}" queue --connection "$bench_cs" --district "$district" --zip "$zip")
+  : >"$upload_file"
+  run=$("$queue" "$zip")
   while true; do
     status=$(psql_db -At -c "SELECT status FROM sync_runs WHERE id = '$run'")
     case $status in
@@ -127,51 +142,133 @@ measure() {
     kill -0 "$worker" 2>/dev/null || { log "the Worker died; see $worker_log"; tail -n 30 "$worker_log" >&2; exit 1; }
     sleep 0.5
   done
-  local seconds counts cpu
-  seconds=$(psql_db -At -c "SELECT round(extract(epoch FROM finished_at - queued_at)::numeric, 1) FROM sync_runs WHERE id = '$run'")
-  counts=$(psql_db -At -c "SELECT counts FROM sync_runs WHERE id = '$run'")
-  cpu=$(printf "%.1f" "$(echo "$(cpu_s) - $cpu0" | bc)")
+  local k=$path.$name
+  read -r fig[$k.wall] fig[$k.wait] fig[$k.run] < <(psql_db -At -F ' ' -c "
+    SELECT round(extract(epoch FROM finished_at - queued_at)::numeric, 1), round(extract(epoch FROM started_at - queued_at)::numeric, 1),
+           round(extract(epoch FROM finished_at - started_at)::numeric, 1) FROM sync_runs WHERE id = '$run'")
+  fig[$k.upload]=$(cat "$upload_file")
+  fig[$k.rss]=$(($(hwm_kb) / 1024))
+  fig[$k.cpu]=$(printf "%.1f" "$(echo "$(cpu_s) - $cpu0" | bc)")
+  fig[$k.load]=$(load1)
+  fig[$k.timings]=$(tail -n "+$((lines0 + 1))" "$worker_log" | grep -E "timings" | sed -E 's/^ *//' | tail -n 1 || true)
   # A shared broker restarted by someone else's tests hands the run back to the queue: the figure is then not clean.
   if tail -n "+$((lines0 + 1))" "$worker_log" | grep -q "handed back to the queue"; then
     log "warning: run $run was interrupted (broker restart) and ran twice; its time is not a clean measurement"
+    fig[$k.wall]="${fig[$k.wall]} (interrupted)"
   fi
-  log "run $run: $seconds s, peak RSS $(($(hwm_kb) / 1024)) MB, Worker CPU $cpu s, load $(load1); counts $counts"
-  echo "$seconds $(($(hwm_kb) / 1024)) $cpu $(load1)"
+  log "$path, $name: run $run: ${fig[$k.wall]} s (queued → started ${fig[$k.wait]} s)${fig[$k.upload]:+, upload POST ${fig[$k.upload]} s}, peak RSS ${fig[$k.rss]} MB, Worker CPU ${fig[$k.cpu]} s, load ${fig[$k.load]}; counts $(psql_db -At -c "SELECT counts FROM sync_runs WHERE id = '$run'")"
 }
+measure_three() {
+  log "$1: first import"; measure "$1" first "$data/base.zip"
+  log "$1: no-change re-sync"; measure "$1" same "$data/base.zip"
+  log "$1: 1 % change re-sync"; measure "$1" change "$data/change.zip"
+}
+upload_file=$(mktemp)
 
-figures=$(mktemp)
-log "first import"
-measure "$data/base.zip" >"$figures"; read -r first_s first_mb first_cpu first_load <"$figures"
-log "no-change re-sync"
-measure "$data/base.zip" >"$figures"; read -r same_s same_mb same_cpu same_load <"$figures"
-log "1 % change re-sync"
-measure "$data/change.zip" >"$figures"; read -r change_s change_mb change_cpu change_load <"$figures"
-rm -f "$figures"
-
+# --- the direct path: a Worker alone, runs queued in the database ------------------------------
+queue_direct() { "${generator[@]}" queue --connection "$bench_cs" --district "$district" --zip "$1"; }
 apply_row=""
-if [[ $apply_floor -eq 1 ]]; then
-  log "apply floor: PostgreSQL alone re-inserting the first import's rows (rolled back)"
-  first=$(psql_db -At -c "SELECT id FROM sync_runs ORDER BY queued_at LIMIT 1")
-  read -r apply_s apply_rows < <(psql_db -At -v first_run="$first" -f bench/apply-floor.sql | tail -n 1)
-  apply_row="| apply floor: PostgreSQL alone inserting the first import's $apply_rows rows (INSERT … SELECT, rolled back) | $apply_s s | $(printf '%.1f×' "$(echo "$apply_s / $floor" | bc -l)") | | | | $(load1) |"
+if [[ $paths == *direct* ]]; then
+  log "direct path: migrating $db"
+  ConnectionStrings__Roster=$bench_cs dotnet "$worker_dll" --migrate >/dev/null
+  district=$(psql_db -At -c "
+    INSERT INTO districts (id, name, created_at) VALUES (gen_random_uuid(), 'Bench district $label', now()) RETURNING id" | head -n 1)
+  # The 1 % change removes 0.5 % of people; raise the R21 threshold so every run applies without approval.
+  psql_db -c "INSERT INTO sync_settings (district_id, settings, updated_at)
+              VALUES ('$district', '{\"safetyThresholdPercent\": 100}', now())"
+  new_vhost direct
+  local_keyring # Production's key ring is encrypted at rest (deploy/local-run.sh)
+  worker_log=$logs/worker-direct.log
+  ConnectionStrings__Roster=$bench_cs RabbitMq__VirtualHost=$vhost Dispatcher__Interval=00:00:01 Dispatcher__StaleAfter=00:00:01 \
+    DOTNET_ENVIRONMENT=Production dotnet "$worker_dll" >"$worker_log" 2>&1 &
+  worker=$!
+  started+=("pid:$worker")
+  wait_for_bus
+  log "direct path: Worker $worker started (log: $worker_log)"
+  queue=queue_direct
+  measure_three direct
+
+  if [[ $apply_floor -eq 1 ]]; then
+    log "apply floor: PostgreSQL alone re-inserting the first import's rows (rolled back)"
+    first=$(psql_db -At -c "SELECT id FROM sync_runs ORDER BY queued_at LIMIT 1")
+    read -r apply_s apply_rows < <(psql_db -At -v first_run="$first" -f bench/apply-floor.sql | tail -n 1)
+    apply_row="| apply floor: PostgreSQL alone inserting the first import's $apply_rows rows (INSERT … SELECT, rolled back) | | $apply_s s | $(printf '%.1f×' "$(echo "$apply_s / $floor" | bc -l)") | | | | | $(load1) |"
+  fi
+  kill "$worker" && wait "$worker" 2>/dev/null || true
 fi
 
+# --- the product's path: the system ./run.sh starts, uploads through the Api ---------------------
+api_port=5182
+api=http://127.0.0.1:$api_port
+queue_api() {
+  # A multipart upload as run.sh's demo import sends it; curl's time_total is the upload as the user waits for it.
+  local out
+  out=$(curl -fsS -w '\n%{time_total}' -H "Authorization: Bearer $district_key" \
+    -F "file=@$1" -F dryRun=false "$api/api/v1/districts/$district/imports")
+  printf '%.1f' "$(tail -n 1 <<<"$out")" >"$upload_file"
+  head -n 1 <<<"$out" | jq -r .id
+}
+if [[ $paths == *api* ]]; then
+  api_db=${db}_api
+  db=$api_db bench_cs="${base_cs/Database=rostersync;/Database=$api_db;}"
+  if curl -s -o /dev/null "$api/health/live"; then log "port $api_port is busy"; exit 1; fi
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+  started+=("db:$db")
+  log "Api path: migrating $db as ./run.sh does"
+  ConnectionStrings__Roster=$bench_cs dotnet src/Worker/bin/Release/net10.0/RosterSync.Worker.dll --migrate >/dev/null
+  new_vhost api
+  local_keyring
+  export ConnectionStrings__Roster=$bench_cs RabbitMq__VirtualHost=$vhost
+  export ROSTERSYNC_OPERATOR_KEY="op_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  worker_log=$logs/worker-api-path.log
+  start_worker "$worker_log"
+  worker=$started_pid
+  started+=("pid:$worker")
+  start_api "$api" "$logs/api.log"
+  started+=("pid:$started_pid")
+  wait_for_bus
+  for _ in $(seq 90); do curl -fsS "$api/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+  curl -fsS "$api/health/ready" >/dev/null || { log "the Api did not become ready; see $logs/api.log"; tail -n 30 "$logs/api.log" >&2; exit 1; }
+  log "Api path: Worker $worker and Api on $api started ($RUN_ENVIRONMENT; logs: $worker_log, $logs/api.log)"
+  op=(-H "Authorization: Bearer $ROSTERSYNC_OPERATOR_KEY" -H 'Content-Type: application/json')
+  district=$(curl -fsS "${op[@]}" -d "{\"name\":\"Bench district $label\"}" "$api/api/v1/districts" | jq -r .id)
+  district_key=$(curl -fsS "${op[@]}" -d '{"name":"bench/sync.sh","scopes":["roster:read","sync:run","settings:write"]}' \
+    "$api/api/v1/districts/$district/api-keys" | jq -r .key)
+  # The 1 % change removes 0.5 % of people; raise the R21 threshold so every run applies without approval.
+  curl -fsS -X PUT -H "Authorization: Bearer $district_key" -H 'Content-Type: application/json' \
+    -d '{"source":{"kind":"upload"},"safetyThresholdPercent":100}' "$api/api/v1/districts/$district/sync-settings" >/dev/null
+  queue=queue_api
+  measure_three api
+fi
+rm -f "$upload_file"
+
+# --- report -------------------------------------------------------------------------------------
 ratio() { printf '%.1f×' "$(echo "$1 / $floor" | bc -l)"; }
+declare -A run_label=([first]="first import" [same]="no-change re-sync" [change]="1 % change re-sync")
+declare -A goal=([first]="≤ 5×" [same]="≤ 2×" [change]="≤ 2×")
+declare -A path_label=([direct]="direct (bench/sync.sh)" [api]="through the Api (as ./run.sh, $RUN_ENVIRONMENT)")
 when=$(date -u +%Y-%m-%dT%H:%MZ)
 result=$data/result-$(date -u +%Y%m%dT%H%M%SZ).md
-cat <<EOF | tee "$result"
-
-District $label: $(head -n 1 "$data/shape.txt")
-Machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(free -g | awk '/Mem:/ { print $2 }') GiB RAM, PostgreSQL $(psql_db -At -c "SHOW server_version" | cut -d' ' -f1), .NET $(dotnet --version); $when; commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo '+changes')
-
-| measurement | wall time | ratio to floor | goal | Worker peak RSS | Worker CPU | load (1 min) |
-|---|---|---|---|---|---|---|
-| floor (psql \\copy, best of 2) | $(printf '%.1f' "$floor") s | 1.0× | | | | $floor_load |
-| first import | $first_s s | $(ratio "$first_s") | ≤ 5× | $first_mb MB | $first_cpu s | $first_load |
-| no-change re-sync | $same_s s | $(ratio "$same_s") | ≤ 2× | $same_mb MB | $same_cpu s | $same_load |
-| 1 % change re-sync | $change_s s | $(ratio "$change_s") | ≤ 2× | $change_mb MB | $change_cpu s | $change_load |
-$apply_row
-EOF
-log "phase timings from the Worker log:"
-grep -E "timings" "$worker_log" | sed -E 's/^ *//' | tee -a "$result" >&2 || true
+{
+  echo
+  echo "District $label: $(head -n 1 "$data/shape.txt")"
+  echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(free -g | awk '/Mem:/ { print $2 }') GiB RAM, PostgreSQL $(psql -X -At -d postgres -c "SHOW server_version" | cut -d' ' -f1), .NET $(dotnet --version); $when; commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo '+changes')"
+  echo
+  echo "| path | measurement | upload POST | wall: queued → finished | ratio to floor | goal | queued → started | Worker peak RSS | Worker CPU | load (1 min) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| | floor (psql \\copy, best of 2) | | $(printf '%.1f' "$floor") s | 1.0× | | | | | $floor_load |"
+  for path in $paths; do
+    for name in first same change; do
+      k=$path.$name
+      echo "| ${path_label[$path]} | ${run_label[$name]} | ${fig[$k.upload]:+${fig[$k.upload]} s} | ${fig[$k.wall]} s | $(ratio "${fig[$k.wall]%% *}") | ${goal[$name]} | ${fig[$k.wait]} s | ${fig[$k.rss]} MB | ${fig[$k.cpu]} s | ${fig[$k.load]} |"
+    done
+  done
+  [[ -z $apply_row ]] || echo "$apply_row"
+  echo
+  echo "Phase timings the Worker logged:"
+  echo
+  for path in $paths; do
+    for name in first same change; do echo "- ${path_label[$path]}, ${run_label[$name]}: \`${fig[$path.$name.timings]:-none logged}\`"; done
+  done
+} | tee "$result"
 log "written to $result"

@@ -66,11 +66,25 @@ public sealed class HostTests(ApiFactory api)
     [InlineData("Bearer rsk_not-a-key")]
     [InlineData("Basic dXNlcjpwYXNz")]
     [InlineData("Bearer")]
+    [InlineData("Bearer " + ApiFactory.OperatorKey + " " + ApiFactory.OperatorKey)]
+    [InlineData("Bearer" + ApiFactory.OperatorKey)]
+    [InlineData("Bearer " + ApiFactory.OperatorKey + "x")]
     public async Task An_unknown_key_or_scheme_is_a_401_problem(string authorization)
     {
         var client = api.Client(null);
         client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
         await Problem.AssertAsync(await client.GetAsync("/api/v1/districts"), HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Theory]
+    [InlineData("Bearer " + ApiFactory.OperatorKey)]
+    [InlineData("bearer " + ApiFactory.OperatorKey)]
+    [InlineData("  BEARER   " + ApiFactory.OperatorKey + "  ")]
+    public async Task The_bearer_scheme_is_read_in_any_case_around_whitespace(string authorization)
+    {
+        var client = api.Client(null);
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/districts")).StatusCode);
     }
 
     [Fact]

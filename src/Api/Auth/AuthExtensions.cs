@@ -24,7 +24,7 @@ public static class AuthExtensions
             .AddPolicy(Scopes.RosterWrite, Require(Scopes.RosterWrite))
             .AddPolicy(Scopes.SyncRun, Require(Scopes.SyncRun))
             .AddPolicy(Scopes.SettingsWrite, Require(Scopes.SettingsWrite));
-        services.AddScoped<IAuthorizationHandler, DistrictAccessHandler>();
+        services.AddSingleton<IAuthorizationHandler, DistrictAccessHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         return services;
     }

@@ -23,7 +23,7 @@ public sealed record RecordOf(string Entity, string RouteParameter = "id", bool 
 /// district under your own path: 404), then the scope (403). Validation and preconditions come later, in the handler.
 /// Doing the district check here, before any endpoint filter, keeps a 400 from ever telling whether a record exists.
 /// </summary>
-internal sealed class DistrictAccessHandler(RosterDbContext db) : AuthorizationHandler<DistrictAccessRequirement, HttpContext>
+internal sealed class DistrictAccessHandler : AuthorizationHandler<DistrictAccessRequirement, HttpContext>
 {
     public const string NotFoundReason = "not-found";
 
@@ -51,14 +51,15 @@ internal sealed class DistrictAccessHandler(RosterDbContext db) : AuthorizationH
         context.Succeed(requirement);
     }
 
-    private async Task<bool> VisibleAsync(HttpContext http, bool isOperator, Guid? ownDistrict, Guid districtId, bool holdsScope)
+    private static async Task<bool> VisibleAsync(HttpContext http, bool isOperator, Guid? ownDistrict, Guid districtId, bool holdsScope)
     {
         var ct = http.RequestAborted;
         if (!isOperator && ownDistrict != districtId) return false;
-        if (isOperator && !await db.Districts.AnyAsync(d => d.Id == districtId, ct)) return false;
+        if (isOperator && !await Db(http).Districts.AnyAsync(d => d.Id == districtId, ct)) return false;
         if (http.GetEndpoint()?.Metadata.GetMetadata<RecordOf>() is not { } record) return true;
         if (RouteGuid(http, record.RouteParameter) is not { } id) return false;
         if (record.HandlerFindsInDistrict && holdsScope) return true;
+        var db = Db(http);
         return record.Entity switch
         {
             Entities.Person => await db.People.AnyAsync(p => p.Id == id && p.DistrictId == districtId, ct),
@@ -70,6 +71,10 @@ internal sealed class DistrictAccessHandler(RosterDbContext db) : AuthorizationH
             _ => throw new InvalidOperationException($"No existence check for {record.Entity}"),
         };
     }
+
+    // Taken from the request's services only when a check needs the database: a district key reading its own district,
+    // or a record its handler finds within the district, rents no context from the pool.
+    private static RosterDbContext Db(HttpContext http) => http.RequestServices.GetRequiredService<RosterDbContext>();
 
     private static Guid? RouteGuid(HttpContext http, string name) =>
         http.GetRouteValue(name) is string s && Guid.TryParse(s, out var id) ? id : null;

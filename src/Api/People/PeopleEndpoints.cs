@@ -47,9 +47,16 @@ public static class PeopleEndpoints
     }
 
     private static async Task<Results<Ok<Page<PersonDto>>, ValidationProblem>> ListPeople(
-        Guid districtId, [AsParameters] PeopleQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct)
+        Guid districtId, [AsParameters] PeopleQuery query, Cursor cursor, NpgsqlDataSource dataSource, HttpContext http, CancellationToken ct)
     {
         if (!cursor.TryRead(query.Cursor, out Guid? after)) return Cursor.Invalid();
+        if (query is { Role: null, Status: null, Email: null, SchoolId: null, ModifiedSince: null } && string.IsNullOrWhiteSpace(query.Q))
+        {
+            var page = await PersonReads.PageAsync(dataSource, districtId, after, query.LimitOf() + 1, ct);
+            return TypedResults.Ok(Page.From(page, query.LimitOf(), p => cursor.Of(p.Id)));
+        }
+        // A filtered list goes through EF Core; only it takes a context from the pool.
+        var db = http.RequestServices.GetRequiredService<RosterDbContext>();
         var people = db.People.Where(p => p.DistrictId == districtId);
         if (after is not null) people = people.Where(p => p.Id > after);
         if (query.Role is { } role) people = people.Where(p => p.Roles.Contains(role));
@@ -73,11 +80,11 @@ public static class PeopleEndpoints
     }
 
     private static async Task<Results<Ok<PersonDto>, ProblemHttpResult>> GetPerson(
-        Guid districtId, Guid id, RosterDbContext db, HttpResponse response, CancellationToken ct)
+        Guid districtId, Guid id, NpgsqlDataSource dataSource, HttpResponse response, CancellationToken ct)
     {
-        if (await FindAsync(db, districtId, id, ct) is not { } row) return Problems.NotFound();
-        ETags.Set(response, row.Version);
-        return TypedResults.Ok(PersonDto.From(row));
+        if (await PersonReads.FindAsync(dataSource, districtId, id, ct) is not { } found) return Problems.NotFound();
+        ETags.Set(response, found.Version);
+        return TypedResults.Ok(found.Person);
     }
 
     private static Task<PersonRow?> FindAsync(RosterDbContext db, Guid districtId, Guid id, CancellationToken ct) =>
