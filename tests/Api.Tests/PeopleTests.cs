@@ -292,6 +292,25 @@ public sealed class PeopleTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task Issue12_R7_R8_R11_an_edit_through_the_api_clears_the_sync_fingerprint_of_the_people_it_touches()
+    {
+        var district = await api.NewDistrictAsync();
+        var teacher = await api.PersonAsync(district.Id, "t@x.org", p => (p.Roles, p.SyncFingerprint) = ([Roles.Teacher], 1));
+        var student = await api.PersonAsync(district.Id, "kid@x.org", p => p.SyncFingerprint = 2);
+        var guardian = await api.PersonAsync(district.Id, "mom@x.org", p => (p.Roles, p.SyncFingerprint) = ([Roles.Guardian], 3));
+        var signedIn = await api.PersonAsync(district.Id, "other@x.org", p => p.SyncFingerprint = 4);
+
+        (await district.Client.PatchJsonAsync($"{district.Path}/people/{teacher.Id}", new { room = "A1" })).EnsureSuccessStatusCode();
+        (await district.Client.PostAsync($"{district.Path}/people/{signedIn.Id}/activation", null)).EnsureSuccessStatusCode();
+        (await district.Client.PostAsJsonAsync($"{district.Path}/people/{student.Id}/guardians", new { guardianId = guardian.Id })).EnsureSuccessStatusCode();
+
+        // The next sync plans each of them again instead of taking their unchanged source rows for unchanged records.
+        await using var db = api.Db();
+        var prints = await db.People.Where(p => p.DistrictId == district.Id).ToDictionaryAsync(p => p.Id, p => p.SyncFingerprint);
+        Assert.All(prints.Values, print => Assert.Null(print));
+    }
+
+    [Fact]
     public async Task Guardians_are_linked_by_hand_and_listed_both_ways()
     {
         var district = await api.NewDistrictAsync();

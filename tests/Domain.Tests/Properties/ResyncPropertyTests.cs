@@ -97,7 +97,7 @@ public class ResyncPropertyTests(ITestOutputHelper output)
     }
 
     /// <summary>The part of the state the Worker loads for a scope: those people, their memberships and enrollments, links between them.</summary>
-    private static RosterState Part(RosterState state, HashSet<Guid> people) => new RosterState
+    internal static RosterState Part(RosterState state, HashSet<Guid> people) => new RosterState
     {
         People = state.People.Where(p => people.Contains(p.Id)).ToList(),
         Schools = state.Schools, Classes = state.Classes, Sessions = state.Sessions, Courses = state.Courses,

@@ -43,7 +43,7 @@ public class ResyncScopeTests
         Assert.Empty(scope!.Subset.People);
         Assert.Empty(scope.People);
         Assert.Equal((4L, 4L, 3L, 1L), scope.LeftOut);
-        var fast = Planner.Plan(scope.Subset, state, SyncSettings.Default);
+        var fast = Planner.Plan(scope.Subset, ResyncPropertyTests.Part(state, scope.People), SyncSettings.Default);
         scope.CountLeftOut(fast);
         ResyncPropertyTests.AssertSame(Plan(Family(), state), fast);
     }
@@ -58,7 +58,7 @@ public class ResyncScopeTests
         // s1 changed; g1 is linked to it (R11, R15 consult the pair); s2 and t1 share only a class, which is planned whole.
         Assert.Equal(["s1", "g1"], scope!.Subset.People.Select(p => p.SourceId));
         Assert.Equal(2, scope.People.Count);
-        var fast = Planner.Plan(scope.Subset, state, SyncSettings.Default);
+        var fast = Planner.Plan(scope.Subset, ResyncPropertyTests.Part(state, scope.People), SyncSettings.Default);
         Assert.Equal("Annie", Assert.Single(fast.Changes).After);
     }
 
