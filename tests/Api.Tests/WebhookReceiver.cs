@@ -72,18 +72,27 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return [.. Requests];
     }
 
-    private static bool Verifies(string secret, string body, IHeaderDictionary headers)
-    {
-        try
+    /// <summary>
+    /// Each <c>v1,</c> entry of the signature header is verified on its own: StandardWebhooks 1.1.2 checks only the first entry of a
+    /// header that lists several (a rotation signs with the new and the old secret), so a whole-header check would not test the second.
+    /// </summary>
+    private static bool Verifies(string secret, string body, IHeaderDictionary headers) =>
+        headers["webhook-signature"].ToString().Split(' ').Any(entry =>
         {
-            new StandardWebhook(secret).Verify(body, headers);
-            return true;
-        }
-        catch (WebhookVerificationException)
-        {
-            return false;
-        }
-    }
+            var single = new HeaderDictionary
+            {
+                ["webhook-id"] = headers["webhook-id"], ["webhook-timestamp"] = headers["webhook-timestamp"], ["webhook-signature"] = entry,
+            };
+            try
+            {
+                new StandardWebhook(secret).Verify(body, single);
+                return true;
+            }
+            catch (WebhookVerificationException)
+            {
+                return false;
+            }
+        });
 
     public async ValueTask DisposeAsync()
     {
