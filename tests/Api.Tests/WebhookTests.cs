@@ -15,17 +15,9 @@ namespace RosterSync.Api.Tests;
 /// <summary>
 /// SPEC §9 webhooks against receivers on 127.0.0.1 that verify every request with the reference StandardWebhooks library.
 /// </summary>
-public sealed class WebhookTests(EventFeedTests.Factory api) : IClassFixture<EventFeedTests.Factory>, IAsyncLifetime
+public sealed class WebhookTests(EventFeedTests.Factory api) : WithWorker, IClassFixture<EventFeedTests.Factory>
 {
-    private IHost _worker = null!;
-
-    public async Task InitializeAsync() => _worker = await EventWalk.StartWorkerAsync(api);
-
-    public async Task DisposeAsync()
-    {
-        await _worker.StopAsync();
-        _worker.Dispose();
-    }
+    protected override ApiFactory Api => api;
 
     private static async Task<(Guid Id, string Secret)> SubscribeAsync(TestDistrict district, WebhookReceiver receiver, params string[] types)
     {
@@ -165,7 +157,7 @@ public sealed class WebhookTests(EventFeedTests.Factory api) : IClassFixture<Eve
         Assert.Equal(1, delivery.Attempts);
 
         // The dead Worker comes back with the answer it got before it stalled: nothing of it is written.
-        var sender = _worker.Services.GetRequiredService<WebhookSender>();
+        var sender = Worker.Services.GetRequiredService<WebhookSender>();
         var late = new LeasedDelivery(id, hook, district.Id, received.MessageId, body, 0, delivery.CreatedAt, receiver.Url, [], "dead-worker#1");
         Assert.False(await sender.RecordAsync(late, 1, 200, null, TimeSpan.Zero, new DeliveryOutcome(DeliveryStatus.Succeeded, null, false), CancellationToken.None));
         await using var check = api.Db();

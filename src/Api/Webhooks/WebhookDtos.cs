@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using RosterSync.Api.Http;
 using RosterSync.Domain.Events;
 
 namespace RosterSync.Api.Webhooks;
@@ -7,7 +8,7 @@ namespace RosterSync.Api.Webhooks;
 public sealed record CreateWebhook([property: Required] string Url, IReadOnlyList<string>? EventTypes);
 
 /// <summary>Members left out (or null) stay as they are. <c>enabled: true</c> resumes a subscription a 410 disabled.</summary>
-public sealed record WebhookPatch(string? Url, IReadOnlyList<string>? EventTypes, bool? Enabled);
+public sealed record WebhookPatch(string? Url, IReadOnlyList<string>? EventTypes, bool? Enabled) : PatchBody;
 
 /// <param name="DisabledReason">Why delivery stopped (the endpoint answered 410 Gone); null while enabled.</param>
 public sealed record WebhookDto(
