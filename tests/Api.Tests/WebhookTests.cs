@@ -7,6 +7,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RosterSync.Domain.Events;
+using Microsoft.Extensions.Configuration;
+using RosterSync.ServiceDefaults;
+using RosterSync.TestSupport;
+using WebhookRegistration = worker::RosterSync.Worker.Webhooks.WebhookRegistration;
 using WebhookSender = worker::RosterSync.Worker.Webhooks.WebhookSender;
 using LeasedDelivery = worker::RosterSync.Worker.Webhooks.LeasedDelivery;
 
@@ -101,6 +105,7 @@ public sealed class WebhookTests(EventFeedTests.Factory api) : WithWorker, IClas
     [Fact]
     public async Task A_receiver_answering_500_then_429_with_Retry_After_then_410_disables_the_subscription_until_enabled_again()
     {
+        using var metrics = new MeasurementRecorder(Telemetry.Name);
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Answers((500, null), (429, "2"), (410, null));
         var district = await api.NewDistrictAsync(EventWalk.AllScopes);
@@ -115,6 +120,10 @@ public sealed class WebhookTests(EventFeedTests.Factory api) : WithWorker, IClas
         Assert.True(requests[2].At - requests[1].At >= TimeSpan.FromSeconds(1.9), $"retried after {requests[2].At - requests[1].At}");
 
         var subscription = await WaitForAsync(district, hook, s => !s.GetProperty("enabled").GetBoolean());
+        // Only this test's receiver answers 500, 429 and 410: these measurements are its attempts.
+        var attempts = (await metrics.WaitForAsync(m => m.Tag("outcome") == "disabled"))
+            .Where(m => m.Instrument == "rostersync.webhook.deliveries" && m.Tag("http.response.status_code") is "500" or "429" or "410").ToList();
+        Assert.Equal(new[] { "retrying/500", "retrying/429", "disabled/410" }, attempts.Select(m => $"{m.Tag("outcome")}/{m.Tag("http.response.status_code")}"));
         Assert.Contains("410", subscription.Str("disabledReason"), StringComparison.Ordinal);
         var delivery = Assert.Single((await (await district.Client.GetAsync($"{district.Path}/webhooks/{hook}/deliveries")).ReadAsync()).Items());
         Assert.Equal("failed", delivery.Str("status"));
@@ -182,6 +191,24 @@ public sealed class WebhookTests(EventFeedTests.Factory api) : WithWorker, IClas
         Assert.True(problem.GetProperty("errors").TryGetProperty("url", out _));
         await Problem.AssertAsync(await district.Client.PostAsJsonAsync(district.Path + "/webhooks", new { url = "https://example.com/x", eventTypes = new[] { "person.deleted" } }),
             HttpStatusCode.BadRequest, "validation");
+    }
+
+    [Fact]
+    public async Task The_Workers_connection_refuses_a_loopback_target_unless_the_operator_allows_private_targets()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        HttpClient Client(bool allow)
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Configuration.AddInMemoryCollection([new("Webhooks:AllowPrivateTargets", allow ? "true" : "false")]);
+            WebhookRegistration.AddWebhookDelivery(builder);
+            return builder.Services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>().CreateClient(WebhookSender.HttpClientName);
+        }
+        // The subscription's URL check can be passed by a public name that resolves inward; the check at connect time cannot.
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => Client(allow: false).PostAsync(receiver.Url, new StringContent("{}")));
+        Assert.Contains("no public address", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(receiver.Requests);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Client(allow: true).PostAsync(receiver.Url, new StringContent("{}"))).StatusCode);
     }
 
     private static async Task<JsonElement> WaitForAsync(TestDistrict district, Guid hook, Func<JsonElement, bool> done)
