@@ -5,11 +5,13 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using RosterSync.Api.Auth;
+using RosterSync.Api.Events;
 using RosterSync.Api.Http;
 using RosterSync.Api.Imports;
 using RosterSync.Api.SyncRuns;
 using RosterSync.Api.SyncSettings;
 using RosterSync.Domain.Model;
+using RosterSync.Domain.Events;
 using RosterSync.Domain.Persistence;
 using RosterSync.ServiceDefaults;
 
@@ -45,6 +47,8 @@ public static class Extensions
         services.AddOptions<CorsSettings>().BindConfiguration(CorsSettings.Section);
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
         services.AddHostedService<IdempotencyPurge>();
+        services.AddOptions<EventFeedOptions>().BindConfiguration(EventFeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         // Strict: otherwise every number is documented as ["integer","string"] and "10" is accepted for 10.
         services.ConfigureHttpJsonOptions(o =>
@@ -65,7 +69,7 @@ public static class Extensions
             .Configure<IOptions<CorsSettings>>((cors, settings) => cors.AddDefaultPolicy(policy => policy
                 .WithOrigins(settings.Value.AllowedOrigins).AllowAnyMethod().AllowAnyHeader()
                 .WithExposedHeaders("ETag", "Location", "Retry-After", Idempotency.ReplayedHeader)));
-        services.AddOpenApi(o => o.AddRosterConventions());
+        services.AddOpenApi(o => o.AddRosterConventions().AddEventSchemas());
 
         services.AddScoped<RunStarter>();
         services.AddSingleton<RunStatusStore>();

@@ -3,12 +3,14 @@ using RosterSync.Api;
 using RosterSync.Api.Classes;
 using RosterSync.Api.Districts;
 using RosterSync.Api.Enrollments;
+using RosterSync.Api.Events;
 using RosterSync.Api.Http;
 using RosterSync.Api.Imports;
 using RosterSync.Api.People;
 using RosterSync.Api.Schools;
 using RosterSync.Api.SyncRuns;
 using RosterSync.Api.SyncSettings;
+using RosterSync.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApiServices();
@@ -37,6 +39,8 @@ app.MapSyncSettings();
 app.MapSourceTest();
 app.MapSyncRuns();
 app.MapImports();
+app.MapEvents();
+app.MapWebhooks();
 
 app.Run();
 

@@ -3,6 +3,7 @@ using RosterSync.Domain.Model;
 using RosterSync.ServiceDefaults;
 using RosterSync.Worker.Runs;
 using RosterSync.Worker.Sources;
+using RosterSync.Worker.Webhooks;
 
 namespace RosterSync.Worker;
 
@@ -40,6 +41,7 @@ public static class Extensions
         builder.Services.AddOptions<QueueDepthOptions>().BindConfiguration(QueueDepthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<QueueDepthSampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueDepthSampler>());
+        builder.AddWebhookDelivery();
         return builder;
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using RosterSync.Domain.Events;
 using RosterSync.Domain.Model;
 
 namespace RosterSync.Api.Tests;
@@ -112,11 +113,22 @@ public sealed class IsolationWalkTests(ApiFactory api)
             Id = Guid.CreateVersion7(), DistrictId = districtId, GuardianId = guardian.Id, StudentId = person.Id, Origin = Origins.Manual, CreatedAt = DateTimeOffset.UtcNow,
         };
         db.GuardianLinks.Add(link);
+        var hook = new WebhookSubscription
+        {
+            Id = Guid.CreateVersion7(), DistrictId = districtId, Url = "https://hooks.example.com/victim", Secret = "not used", CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.WebhookSubscriptions.Add(hook);
+        var delivery = new WebhookDelivery
+        {
+            Id = Guid.CreateVersion7(), SubscriptionId = hook.Id, DistrictId = districtId, MessageId = "msg_victim", Body = "{}",
+            Status = DeliveryStatus.Succeeded, CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.WebhookDeliveries.Add(delivery);
         await db.SaveChangesAsync();
         return new()
         {
             ["people"] = person.Id, ["classes"] = synced.Id, ["schools"] = school.Id, ["sync-runs"] = run.Id, ["api-keys"] = key,
-            ["enrollments"] = enrollment.Id, ["guardians"] = link.Id,
+            ["enrollments"] = enrollment.Id, ["guardians"] = link.Id, ["webhooks"] = hook.Id, ["deliveries"] = delivery.Id,
         };
     }
 
@@ -128,6 +140,7 @@ public sealed class IsolationWalkTests(ApiFactory api)
             await db.Schools.CountAsync(s => s.DistrictId == districtId), await db.SyncRuns.CountAsync(r => r.DistrictId == districtId),
             await db.ApiKeys.CountAsync(k => k.DistrictId == districtId && k.RevokedAt == null), await db.Uploads.CountAsync(u => u.DistrictId == districtId),
             await db.SyncSettings.CountAsync(s => s.DistrictId == districtId), await db.Enrollments.CountAsync(e => e.DistrictId == districtId),
-            await db.GuardianLinks.CountAsync(g => g.DistrictId == districtId));
+            await db.GuardianLinks.CountAsync(g => g.DistrictId == districtId), await db.WebhookSubscriptions.CountAsync(w => w.DistrictId == districtId && w.Enabled),
+            await db.WebhookDeliveries.CountAsync(d => d.DistrictId == districtId));
     }
 }

@@ -23,7 +23,8 @@ public static class AuthExtensions
             .AddPolicy(Scopes.RosterRead, Require(Scopes.RosterRead))
             .AddPolicy(Scopes.RosterWrite, Require(Scopes.RosterWrite))
             .AddPolicy(Scopes.SyncRun, Require(Scopes.SyncRun))
-            .AddPolicy(Scopes.SettingsWrite, Require(Scopes.SettingsWrite));
+            .AddPolicy(Scopes.SettingsWrite, Require(Scopes.SettingsWrite))
+            .AddPolicy(Scopes.EventsRead, Require(Scopes.EventsRead));
         services.AddSingleton<IAuthorizationHandler, DistrictAccessHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         return services;

@@ -68,6 +68,7 @@ internal sealed class DistrictAccessHandler : AuthorizationHandler<DistrictAcces
             Entities.Enrollment => await db.Enrollments.AnyAsync(e => e.Id == id && e.DistrictId == districtId, ct),
             RecordKinds.Run => await db.SyncRuns.AnyAsync(r => r.Id == id && r.DistrictId == districtId, ct),
             RecordKinds.ApiKey => await db.ApiKeys.AnyAsync(k => k.Id == id && k.DistrictId == districtId, ct),
+            RecordKinds.Webhook => await db.WebhookSubscriptions.AnyAsync(s => s.Id == id && s.DistrictId == districtId, ct),
             _ => throw new InvalidOperationException($"No existence check for {record.Entity}"),
         };
     }
@@ -85,6 +86,7 @@ public static class RecordKinds
 {
     public const string Run = "run";
     public const string ApiKey = "apiKey";
+    public const string Webhook = "webhook";
 }
 
 /// <summary>Turns the authorization outcome into the problem of SPEC §7: 401, 404 for another district's data, 403.</summary>

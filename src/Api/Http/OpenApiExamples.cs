@@ -7,6 +7,8 @@ using RosterSync.Api.People;
 using RosterSync.Api.Schools;
 using RosterSync.Api.SyncRuns;
 using RosterSync.Api.SyncSettings;
+using RosterSync.Api.Webhooks;
+using RosterSync.Domain.Events;
 
 namespace RosterSync.Api.Http;
 
@@ -70,6 +72,21 @@ public static class OpenApiExamples
         [typeof(RunIssueDto)] = """
             {"id":3,"severity":"error","rule":"R6","entity":"person","sourceId":"stu-1999","file":"users.csv","row":46,
              "message":"Person has no email address; it was skipped."}
+            """,
+        [typeof(FeedEvent)] = $$"""
+            {"id":"AQpRmq0AAAAAAAAADAAAAAAAAAAR","sequence":12,"type":"person.updated","occurredAt":"{{At}}","entity":"person","recordId":"{{Id}}",
+             "sourceId":"stu-100234","changes":[{"field":"email","before":"ana@old.example","after":"ana.diaz@lincoln.k12.example","rule":"R3"}],
+             "rule":"R3","runId":"{{SchoolId}}","apiKeyId":null,"run":null}
+            """,
+        [typeof(CreateWebhook)] = """{"url":"https://app.example.com/rostersync/webhooks","eventTypes":["person.*","sync.run.*"]}""",
+        [typeof(WebhookDto)] = $$"""
+            {"id":"{{Id}}","url":"https://app.example.com/rostersync/webhooks","eventTypes":["person.*","sync.run.*"],"enabled":true,
+             "disabledReason":null,"previousSecretExpiresAt":null,"createdAt":"{{At}}","updatedAt":"{{At}}"}
+            """,
+        [typeof(DeliveryDto)] = $$"""
+            {"id":"{{Id}}","messageId":"msg_01a20785adcd71958322330300be7f46","status":"succeeded","eventCount":3,"attemptCount":2,
+             "createdAt":"{{At}}","nextAttemptAt":null,"finishedAt":"{{At}}","lastStatusCode":204,"lastError":null,"redeliveryOf":null,
+             "attempts":[{"number":1,"at":"{{At}}","statusCode":503,"durationMs":41,"error":null},{"number":2,"at":"{{At}}","statusCode":204,"durationMs":37,"error":null}]}
             """,
     };
 

@@ -18,6 +18,8 @@ public sealed class ManualChange
     /// <summary>The district key that made the edit; null for the operator key.</summary>
     public Guid? ApiKeyId { get; set; }
     public DateTimeOffset ChangedAt { get; set; }
+    /// <summary>The district's event sequence number (the feed's order), set by the database trigger on insert.</summary>
+    public long? Seq { get; set; }
 }
 
 /// <summary>

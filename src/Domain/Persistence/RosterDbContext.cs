@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using RosterSync.Domain.Events;
 using RosterSync.Domain.Model;
 
 namespace RosterSync.Domain.Persistence;
@@ -24,6 +25,11 @@ public sealed class RosterDbContext(DbContextOptions<RosterDbContext> options) :
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<ManualChange> ManualChanges => Set<ManualChange>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<RunEvent> RunEvents => Set<RunEvent>();
+    public DbSet<EventSequence> EventSequences => Set<EventSequence>();
+    public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

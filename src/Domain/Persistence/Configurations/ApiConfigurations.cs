@@ -17,6 +17,7 @@ internal sealed class ManualChangeConfiguration : IEntityTypeConfiguration<Manua
     {
         b.HasOne<District>().WithMany().HasForeignKey(c => c.DistrictId);
         b.HasIndex(c => new { c.DistrictId, c.RecordId, c.Id });
+        b.HasIndex(c => new { c.DistrictId, c.Seq }).IsUnique().HasFilter("seq IS NOT NULL");
     }
 }
 
