@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using RosterSync.Domain.Export;
 using RosterSync.Domain.Model;
 
 namespace RosterSync.Domain.Persistence;
@@ -24,6 +25,11 @@ public sealed class RosterDbContext(DbContextOptions<RosterDbContext> options) :
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<ManualChange> ManualChanges => Set<ManualChange>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<Registration> Registrations => Set<Registration>();
+    public DbSet<ExportConnection> ExportConnections => Set<ExportConnection>();
+    public DbSet<ExportConnectionSchool> ExportConnectionSchools => Set<ExportConnectionSchool>();
+    public DbSet<ExportRunItem> ExportRunItems => Set<ExportRunItem>();
+    public DbSet<ExportRunRequest> ExportRunRequests => Set<ExportRunRequest>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
