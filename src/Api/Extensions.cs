@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using RosterSync.Api.Auth;
+using RosterSync.Api.Export;
 using RosterSync.Api.Http;
 using RosterSync.Api.Imports;
 using RosterSync.Api.SyncRuns;
@@ -60,10 +61,11 @@ public static class Extensions
             .Configure<IOptions<CorsSettings>>((cors, settings) => cors.AddDefaultPolicy(policy => policy
                 .WithOrigins(settings.Value.AllowedOrigins).AllowAnyMethod().AllowAnyHeader()
                 .WithExposedHeaders("ETag", "Location", "Retry-After", Idempotency.ReplayedHeader)));
-        services.AddOpenApi(o => o.AddRosterConventions());
+        services.AddOpenApi(o => o.AddRosterConventions().AddExportExamples());
 
         services.AddScoped<RunStarter>();
         services.AddSourceTest();
+        services.AddExportConnections();
 
         if (buildTimeDocument) services.RemoveAll<IHostedService>();
         return builder;

@@ -3,9 +3,11 @@ using RosterSync.Api;
 using RosterSync.Api.Classes;
 using RosterSync.Api.Districts;
 using RosterSync.Api.Enrollments;
+using RosterSync.Api.Export;
 using RosterSync.Api.Http;
 using RosterSync.Api.Imports;
 using RosterSync.Api.People;
+using RosterSync.Api.Registrations;
 using RosterSync.Api.Schools;
 using RosterSync.Api.SyncRuns;
 using RosterSync.Api.SyncSettings;
@@ -37,6 +39,9 @@ app.MapSyncSettings();
 app.MapSourceTest();
 app.MapSyncRuns();
 app.MapImports();
+app.MapRegistrations();
+app.MapExportConnections();
+app.MapExportRuns();
 
 app.Run();
 

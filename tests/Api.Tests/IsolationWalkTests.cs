@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using RosterSync.Domain.Export;
 using RosterSync.Domain.Model;
 
 namespace RosterSync.Api.Tests;
@@ -112,11 +113,24 @@ public sealed class IsolationWalkTests(ApiFactory api)
             Id = Guid.CreateVersion7(), DistrictId = districtId, GuardianId = guardian.Id, StudentId = person.Id, Origin = Origins.Manual, CreatedAt = DateTimeOffset.UtcNow,
         };
         db.GuardianLinks.Add(link);
+        var registration = new Registration
+        {
+            Id = Guid.CreateVersion7(), DistrictId = districtId, SchoolId = school.Id, Answers = "{}", CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Registrations.Add(registration);
+        var connection = new ExportConnection
+        {
+            Id = Guid.CreateVersion7(), DistrictId = districtId, Name = "SIS", BaseUrl = "https://sis.example/", AuthKind = ExportAuthKinds.Bearer,
+            OpenApiUrl = "/openapi.json", CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+        };
+        db.ExportConnections.Add(connection);
         await db.SaveChangesAsync();
+        var exportRun = await api.RunAsync(districtId, RunStatus.Succeeded, configure: r => r.SourceKind = ExportRunStatuses.SourceKind);
         return new()
         {
             ["people"] = person.Id, ["classes"] = synced.Id, ["schools"] = school.Id, ["sync-runs"] = run.Id, ["api-keys"] = key,
-            ["enrollments"] = enrollment.Id, ["guardians"] = link.Id,
+            ["enrollments"] = enrollment.Id, ["guardians"] = link.Id, ["registrations"] = registration.Id, ["export-connections"] = connection.Id,
+            ["export-runs"] = exportRun.Id,
         };
     }
 

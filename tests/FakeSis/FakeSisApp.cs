@@ -33,7 +33,9 @@ public sealed class SisState
     public ConcurrentQueue<SisFault> Faults { get; } = new();
     public ConcurrentQueue<SisRequest> Requests { get; } = new();
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
-    public int TokensIssued;
+    private int _tokensIssued;
+    public int TokensIssued => Volatile.Read(ref _tokensIssued);
+    public void TokenIssued() => Interlocked.Increment(ref _tokensIssued);
 
     public void Fail(params SisFault[] faults)
     {
@@ -75,7 +77,7 @@ public static class FakeSisApp
 
     public static void Map(WebApplication app, SisState state)
     {
-        app.MapPost("/oauth/token", (HttpContext http) => IssueToken(http, state));
+        app.MapPost("/oauth/token", async (HttpContext http) => IssueToken(http, state, http.Request.HasFormContentType ? await http.Request.ReadFormAsync() : null));
         app.MapGet("/metadata/openapi.json", () => Results.Text(OpenApiDocument.Json, "application/json"));
         app.MapPost("/students", (HttpContext http) => Resource(http, state, UpsertStudent));
         app.MapPost("/studentSchoolAssociations", (HttpContext http) => Resource(http, state, UpsertAssociation));
@@ -97,17 +99,16 @@ public static class FakeSisApp
 
     public sealed record FaultRequest(string Kind, int Count = 1, int RetryAfterSeconds = 1);
 
-    private static IResult IssueToken(HttpContext http, SisState state)
+    private static IResult IssueToken(HttpContext http, SisState state, IFormCollection? form)
     {
-        var form = http.Request.HasFormContentType ? http.Request.Form : null;
         var (key, secret) = BasicCredentials(http.Request) ?? (form?["client_id"].ToString(), form?["client_secret"].ToString());
-        if (form?["grant_type"] != "client_credentials")
+        if (form?["grant_type"].ToString() != "client_credentials")
             return Results.Json(new { error = "unsupported_grant_type" }, statusCode: 400);
         if (key is null || !state.Clients.TryGetValue(key, out var expected) || expected != secret)
             return Results.Json(new { error = "invalid_client" }, statusCode: 401);
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
         state.Tokens[token] = DateTimeOffset.UtcNow + state.TokenLifetime;
-        Interlocked.Increment(ref state.TokensIssued);
+        state.TokenIssued();
         return Results.Json(new { access_token = token, token_type = "bearer", expires_in = (int)state.TokenLifetime.TotalSeconds });
     }
 
@@ -208,7 +209,7 @@ public static class FakeSisApp
         return Stored(DeterministicId(key), "studentSchoolAssociations", body, created);
     }
 
-    private static IResult Stored(Guid id, string resource, JsonObject body, bool created) => new StoredResult(id, resource,
+    private static StoredResult Stored(Guid id, string resource, JsonObject body, bool created) => new StoredResult(id, resource,
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(body.ToJsonString())))[..16], created);
 
     private sealed class StoredResult(Guid id, string resource, string etag, bool created) : IResult
@@ -222,7 +223,7 @@ public static class FakeSisApp
         }
     }
 
-    private static Guid DeterministicId(string key) => new(MD5.HashData(Encoding.UTF8.GetBytes(key)));
+    private static Guid DeterministicId(string key) => new(SHA256.HashData(Encoding.UTF8.GetBytes(key))[..16]);
 
     private static JsonObject WithId(Guid id, JsonObject body)
     {

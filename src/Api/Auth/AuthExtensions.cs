@@ -23,7 +23,9 @@ public static class AuthExtensions
             .AddPolicy(Scopes.RosterRead, Require(Scopes.RosterRead))
             .AddPolicy(Scopes.RosterWrite, Require(Scopes.RosterWrite))
             .AddPolicy(Scopes.SyncRun, Require(Scopes.SyncRun))
-            .AddPolicy(Scopes.SettingsWrite, Require(Scopes.SettingsWrite));
+            .AddPolicy(Scopes.SettingsWrite, Require(Scopes.SettingsWrite))
+            .AddPolicy(Scopes.RegistrationsWrite, Require(Scopes.RegistrationsWrite))
+            .AddPolicy(Scopes.ExportRun, Require(Scopes.ExportRun));
         services.AddScoped<IAuthorizationHandler, DistrictAccessHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         return services;

@@ -7,9 +7,11 @@ public static class Scopes
     public const string RosterWrite = "roster:write";
     public const string SyncRun = "sync:run";
     public const string SettingsWrite = "settings:write";
+    public const string RegistrationsWrite = "registrations:write";
+    public const string ExportRun = "export:run";
 
     /// <summary>Not a scope a key can hold: the policy of routes only the operator key may call.</summary>
     public const string Operator = "operator";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string> { RosterRead, RosterWrite, SyncRun, SettingsWrite };
+    public static readonly IReadOnlySet<string> All = new HashSet<string> { RosterRead, RosterWrite, SyncRun, SettingsWrite, RegistrationsWrite, ExportRun };
 }
