@@ -17,7 +17,7 @@ public sealed record SisFault(int Status, int RetryAfterSeconds = 0, TimeSpan? D
 }
 
 /// <summary>A request a resource endpoint received, with the status it answered.</summary>
-public sealed record SisRequest(string Method, string Path, int Status, string Body, DateTimeOffset At);
+public sealed record SisRequest(string Method, string Path, int Status, string Body, DateTimeOffset At, string Authorization);
 
 /// <summary>
 /// What the fake SIS holds: registered API clients, issued tokens, students by natural key (studentUniqueId) and school
@@ -77,7 +77,9 @@ public static class FakeSisApp
 
     public static void Map(WebApplication app, SisState state)
     {
-        app.MapPost("/oauth/token", async (HttpContext http) => IssueToken(http, state, http.Request.HasFormContentType ? await http.Request.ReadFormAsync() : null));
+        // A lambda taking only HttpContext binds as a RequestDelegate, whose return value is dropped (ASP0016): execute the result.
+        app.MapPost("/oauth/token", async (HttpContext http) =>
+            await IssueToken(http, state, http.Request.HasFormContentType ? await http.Request.ReadFormAsync() : null).ExecuteAsync(http));
         app.MapGet("/metadata/openapi.json", () => Results.Text(OpenApiDocument.Json, "application/json"));
         app.MapPost("/students", (HttpContext http) => Resource(http, state, UpsertStudent));
         app.MapPost("/studentSchoolAssociations", (HttpContext http) => Resource(http, state, UpsertAssociation));
@@ -145,7 +147,7 @@ public static class FakeSisApp
         else result = Handle(http, state, body, handle);
         http.Response.OnStarting(() =>
         {
-            state.Requests.Enqueue(new SisRequest(http.Request.Method, http.Request.Path, http.Response.StatusCode, body, DateTimeOffset.UtcNow));
+            state.Requests.Enqueue(new SisRequest(http.Request.Method, http.Request.Path, http.Response.StatusCode, body, DateTimeOffset.UtcNow, http.Request.Headers.Authorization.ToString()));
             return Task.CompletedTask;
         });
         await result.ExecuteAsync(http);

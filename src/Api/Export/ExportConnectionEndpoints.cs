@@ -212,8 +212,10 @@ public static class ExportConnectionEndpoints
         return errors;
     }
 
+    // A path is checked first: on Unix "/oauth/token" is also an absolute file: URI.
     private static bool IsHttpUrl(string? url, bool relative) =>
-        url is { Length: > 0 and <= 2000 } && (Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Scheme is "http" or "https" : relative && url.StartsWith('/'));
+        url is { Length: > 0 and <= 2000 } && (url.StartsWith('/') ? relative && !url.StartsWith("//", StringComparison.Ordinal)
+            : Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https");
 
     private static async Task<ExportConnectionDto?> DtoAsync(RosterDbContext db, SecretProtector protector, Guid districtId, Guid id, CancellationToken ct)
     {

@@ -158,7 +158,9 @@ public sealed class ExportRunner(
     private static NpgsqlBatchCommand Command(string sql, params object?[] values)
     {
         var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        // Every value that may be null here is text (an SIS id, an error, a hash): typed, so PostgreSQL need not infer it.
+        foreach (var value in values)
+            command.Parameters.Add(value is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter { Value = value });
         return command;
     }
 }

@@ -41,8 +41,10 @@ public sealed class SisClient(IHttpClientFactory httpClients, IOptions<ExportOpt
     private const int MaxBody = 64 * 1024;
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset RefreshAt)> _tokens = new();
 
+    /// <summary>An absolute URL as it is; a path below the base URL (on Unix a path would otherwise read as an absolute file: URI).</summary>
     public static Uri Resolve(string baseUrl, string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var absolute) ? absolute : new Uri(new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/"), url.TrimStart('/'));
+        !url.StartsWith('/') && Uri.TryCreate(url, UriKind.Absolute, out var absolute) ? absolute
+            : new Uri(new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/"), url.TrimStart('/'));
 
     public async Task<string> GetDocumentAsync(ExportConnection connection, CancellationToken ct)
     {
@@ -89,9 +91,18 @@ public sealed class SisClient(IHttpClientFactory httpClients, IOptions<ExportOpt
         }, "token", ct);
         if (!response.IsSuccessStatusCode)
             throw new SisUnavailableException($"The token endpoint refused the client credentials ({(int)response.StatusCode}).");
-        var token = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct));
-        var accessToken = token?["access_token"]?.GetValue<string>() ?? throw new SisUnavailableException("The token endpoint answered no access_token.");
-        var lifetime = TimeSpan.FromSeconds(token?["expires_in"]?.GetValue<double>() ?? 300);
+        string accessToken;
+        TimeSpan lifetime;
+        try
+        {
+            var token = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct));
+            accessToken = token?["access_token"]?.GetValue<string>() ?? throw new JsonException("no access_token");
+            lifetime = TimeSpan.FromSeconds(token?["expires_in"]?.GetValue<double>() ?? 300);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new SisUnavailableException("The token endpoint answered no OAuth2 token (access_token, expires_in).", e);
+        }
         // Refresh a little before the target would refuse it: a fifth of its life, at most 30 s.
         var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, lifetime.Ticks / 5));
         _tokens[key] = (accessToken, clock.GetUtcNow() + lifetime - margin);

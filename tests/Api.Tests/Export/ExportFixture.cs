@@ -34,7 +34,7 @@ public sealed class ExportFixture : IAsyncLifetime
         _worker = await InProcessWorker.StartAsync(Api, builder => builder.Configuration.AddInMemoryCollection([
             new("Export:RetryBaseDelay", "00:00:00.100"),
             new("Export:MaxRetryDelay", "00:00:05"),
-            new("Export:AttemptTimeout", "00:00:01.500"),
+            new("Export:AttemptTimeout", "00:00:04"),
             new("Export:MaxAttempts", "5"),
         ]));
     }
