@@ -214,17 +214,19 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
         var sent = await ApprovedAsync(district, school.Id, Answers(localId: "D500001", email: "d1@x.org"));
         var pending = await ApprovedAsync(district, school.Id, Answers(localId: "D500002", email: "d2@x.org"));
 
-        // As a Worker that died mid-run leaves it: running, its lease expired, one registration written as sent.
-        var run = await Api.RunAsync(district.Id, RunStatus.Running, configure: r =>
+        // As a Worker that died mid-run leaves it: running, its lease expired, one registration written as sent. One
+        // transaction, as POST export-runs writes it, so the dispatcher never sees the run without its registrations.
+        var run = new SyncRun
         {
-            r.SourceKind = ExportRunStatuses.SourceKind;
-            r.LeaseOwner = "dead-worker#1";
-            r.LeaseExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1);
-        });
+            Id = Guid.CreateVersion7(), DistrictId = district.Id, Status = RunStatus.Running, Trigger = RunTriggers.Api, SourceKind = ExportRunStatuses.SourceKind,
+            QueuedAt = DateTimeOffset.UtcNow.AddMinutes(-3), StartedAt = DateTimeOffset.UtcNow.AddMinutes(-3),
+            LeaseOwner = "dead-worker#1", LeaseExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1),
+        };
         await Api.AddAsync(
             new ExportRunRequest { RunId = run.Id, DistrictId = district.Id },
             new ExportRunItem { RunId = run.Id, RegistrationId = sent, DistrictId = district.Id, Status = ExportStatuses.Sent, SisId = "earlier", Attempts = 1 },
-            new ExportRunItem { RunId = run.Id, RegistrationId = pending, DistrictId = district.Id });
+            new ExportRunItem { RunId = run.Id, RegistrationId = pending, DistrictId = district.Id },
+            run);
 
         var finished = await ExportFixture.WaitAsync(district, $"{district.Path}/export-runs/{run.Id}");
 
