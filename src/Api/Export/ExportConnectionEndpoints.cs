@@ -84,8 +84,8 @@ public static class ExportConnectionEndpoints
         var connections = app.MapGroup("/api/v1/districts/{districtId:guid}/export-connections").WithTags("ExportConnections");
         connections.MapPost("/", Create).RequireScope(Scopes.SettingsWrite).WithIdempotency().WithName("CreateExportConnection");
         connections.MapGet("/", List).RequireScope(Scopes.SettingsWrite).WithName("ListExportConnections");
-        connections.MapGet("/{id:guid}", async Task<Results<Ok<ExportConnectionDto>, ProblemHttpResult>> (Guid districtId, Guid id, RosterDbContext db, SecretProtector protector, CancellationToken ct) =>
-                await DtoAsync(db, protector, districtId, id, ct) is { } dto ? TypedResults.Ok(dto) : Problems.NotFound())
+        connections.MapGet("/{id:guid}", async Task<Results<Ok<ExportConnectionDto>, ProblemHttpResult>> (Guid districtId, Guid id, RosterDbContext db, SecretProtector protector, HttpResponse response, CancellationToken ct) =>
+                await DtoAsync(db, protector, districtId, id, ct, response) is { } dto ? TypedResults.Ok(dto) : Problems.NotFound())
             .RequireScope(Scopes.SettingsWrite, Connection).WithName("GetExportConnection");
         connections.MapPut("/{id:guid}", Update).RequireScope(Scopes.SettingsWrite, Connection).WithName("PutExportConnection")
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).WithSummary("Replace the connection; secrets left null keep their stored value, empty removes them");
@@ -149,7 +149,7 @@ public static class ExportConnectionEndpoints
     }
 
     private static async Task<Results<Ok<ExportConnectionDto>, ValidationProblem, ProblemHttpResult>> Update(
-        Guid districtId, Guid id, ExportConnectionInput input, HttpRequest request, RosterDbContext db, SecretProtector protector, CancellationToken ct)
+        Guid districtId, Guid id, ExportConnectionInput input, HttpRequest request, HttpResponse response, RosterDbContext db, SecretProtector protector, CancellationToken ct)
     {
         var connection = await db.ExportConnections.SingleAsync(c => c.DistrictId == districtId && c.Id == id, ct);
         if (!ETags.IfMatchAllows(request, db.Entry(connection).Property<uint>(Domain.Model.RowVersion.Property).CurrentValue)) return Problems.PreconditionFailed();
@@ -165,7 +165,7 @@ public static class ExportConnectionEndpoints
         connection.UpdatedAt = DateTimeOffset.UtcNow;
         Apply(connection, input, secrets, protector);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok((await DtoAsync(db, protector, districtId, id, ct))!);
+        return TypedResults.Ok((await DtoAsync(db, protector, districtId, id, ct, response))!);
     }
 
     private static void ApplySecret(ExportAuthInput? auth, Dictionary<string, string> secrets)
@@ -217,10 +217,13 @@ public static class ExportConnectionEndpoints
         url is { Length: > 0 and <= 2000 } && (url.StartsWith('/') ? relative && !url.StartsWith("//", StringComparison.Ordinal)
             : Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https");
 
-    private static async Task<ExportConnectionDto?> DtoAsync(RosterDbContext db, SecretProtector protector, Guid districtId, Guid id, CancellationToken ct)
+    /// <summary>The connection as answered; with <paramref name="response"/>, its ETag too (PUT takes If-Match).</summary>
+    private static async Task<ExportConnectionDto?> DtoAsync(
+        RosterDbContext db, SecretProtector protector, Guid districtId, Guid id, CancellationToken ct, HttpResponse? response = null)
     {
-        var c = await db.ExportConnections.AsNoTracking().SingleOrDefaultAsync(c => c.DistrictId == districtId && c.Id == id, ct);
-        if (c is null) return null;
+        if (await db.ExportConnections.Where(c => c.DistrictId == districtId && c.Id == id).SingleVersionedAsync(ct) is not { Record: var c, Version: var version })
+            return null;
+        if (response is not null) ETags.Set(response, version);
         var schools = await db.ExportConnectionSchools.Where(s => s.ConnectionId == id).OrderBy(s => s.SchoolId).Select(s => s.SchoolId).ToListAsync(ct);
         return new ExportConnectionDto(c.Id, c.Name, c.BaseUrl,
             new ExportAuthDto(c.AuthKind, c.TokenUrl, c.ClientId, protector.Unprotect(c.EncryptedSecrets).ContainsKey(ExportAuthKinds.SecretName)),

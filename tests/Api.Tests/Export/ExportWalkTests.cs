@@ -89,6 +89,11 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
         await (await district.Client.PostAsJsonAsync($"{connections}/{other}/schools", new { schoolIds = new[] { roosevelt.Id } })).ReadAsync();
         Assert.Equal([lincoln.Id], (await (await district.Client.GetAsync($"{connections}/{id}")).ReadAsync()).GetProperty("schoolIds").EnumerateArray().Select(s => s.GetGuid()));
         await (await district.Client.PostAsJsonAsync($"{connections}/{id}/schools", new { schoolIds = new[] { roosevelt.Id } })).ReadAsync();
+        var read = await district.Client.GetAsync($"{connections}/{id}");
+        Assert.NotNull(read.Headers.ETag);
+        var stale = new HttpRequestMessage(HttpMethod.Put, $"{connections}/{id}") { Content = JsonContent.Create(fixture.Connection(example: ana, secret: null!)) };
+        stale.Headers.IfMatch.Add(new EntityTagHeaderValue("\"1\""));
+        await Problem.AssertAsync(await district.Client.SendAsync(stale), HttpStatusCode.PreconditionFailed, "precondition-failed");
 
         // Bulk export a mix: approved, unapproved (not sent), invalid for the SIS (a future birth date), and one already test-sent.
         var run = await ExportFixture.ExportAsync(district, new { registrationIds = new[] { ana, ben, cleo, dan, eve } });
