@@ -45,6 +45,14 @@ echo "run.sh: starting Api on $api_url (log: .local/logs/api.log)"
 start_api "$api_url" .local/logs/api.log
 pids+=("$started_pid")
 
+# Optional: the fake SIS the export tests use (Ed-Fi shaped), so the demo can show an export (README "Export to your SIS").
+fake_sis_url=http://127.0.0.1:5390
+if [[ ${ROSTERSYNC_FAKE_SIS:-0} == 1 ]]; then
+  echo "run.sh: starting the fake SIS on $fake_sis_url (log: .local/logs/fake-sis.log)"
+  FakeSis__Url=$fake_sis_url dotnet tests/FakeSis/bin/Release/net10.0/RosterSync.FakeSis.dll >.local/logs/fake-sis.log 2>&1 &
+  pids+=($!)
+fi
+
 for _ in $(seq 60); do
   curl -fsS "$api_url/health/ready" >/dev/null 2>&1 && break
   sleep 1
@@ -64,7 +72,7 @@ if [[ -z $district_id ]]; then
     "$api_url/api/v1/districts/$district_id/imports" >/dev/null
 fi
 key_response=$(curl -fsS "${op[@]}" -H 'Content-Type: application/json' \
-  -d '{"name":"run.sh demo","scopes":["roster:read","roster:write","sync:run","settings:write"]}' \
+  -d '{"name":"run.sh demo","scopes":["roster:read","roster:write","sync:run","settings:write","registrations:write","export:run"]}' \
   "$api_url/api/v1/districts/$district_id/api-keys")
 district_key=$(grep -o '"key":"[^"]*"' <<<"$key_response" | cut -d'"' -f4)
 
@@ -75,7 +83,8 @@ RosterSync is running.
   OpenAPI document:  $api_url/openapi/v1.json
   Operator key:      $ROSTERSYNC_OPERATOR_KEY
   Demo district id:  $district_id
-  Demo district key: $district_key   (scopes: roster:read roster:write sync:run settings:write)
+  Demo district key: $district_key   (scopes: roster:read roster:write sync:run settings:write registrations:write export:run)
+$( [[ ${ROSTERSYNC_FAKE_SIS:-0} == 1 ]] && echo "  Fake SIS:          $fake_sis_url (client demo-client / demo-secret; see README \"Export to your SIS\")" )
 
 Try: curl -H "Authorization: Bearer $district_key" "$api_url/api/v1/districts/$district_id/people?limit=5"
 Press Ctrl-C to stop.

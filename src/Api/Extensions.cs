@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using RosterSync.Api.Auth;
 using RosterSync.Api.Events;
+using RosterSync.Api.Export;
 using RosterSync.Api.Http;
 using RosterSync.Api.Imports;
 using RosterSync.Api.SyncRuns;
@@ -69,11 +70,12 @@ public static class Extensions
             .Configure<IOptions<CorsSettings>>((cors, settings) => cors.AddDefaultPolicy(policy => policy
                 .WithOrigins(settings.Value.AllowedOrigins).AllowAnyMethod().AllowAnyHeader()
                 .WithExposedHeaders("ETag", "Location", "Retry-After", Idempotency.ReplayedHeader)));
-        services.AddOpenApi(o => o.AddRosterConventions().AddEventSchemas());
+        services.AddOpenApi(o => o.AddRosterConventions().AddEventSchemas().AddExportExamples());
 
         services.AddScoped<RunStarter>();
         services.AddSingleton<RunStatusStore>();
         services.AddSourceTest();
+        services.AddExportConnections();
 
         if (buildTimeDocument) services.RemoveAll<IHostedService>();
         return builder;

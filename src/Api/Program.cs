@@ -4,9 +4,11 @@ using RosterSync.Api.Classes;
 using RosterSync.Api.Districts;
 using RosterSync.Api.Enrollments;
 using RosterSync.Api.Events;
+using RosterSync.Api.Export;
 using RosterSync.Api.Http;
 using RosterSync.Api.Imports;
 using RosterSync.Api.People;
+using RosterSync.Api.Registrations;
 using RosterSync.Api.Schools;
 using RosterSync.Api.SyncRuns;
 using RosterSync.Api.SyncSettings;
@@ -41,6 +43,9 @@ app.MapSyncRuns();
 app.MapImports();
 app.MapEvents();
 app.MapWebhooks();
+app.MapRegistrations();
+app.MapExportConnections();
+app.MapExportRuns();
 
 app.Run();
 

@@ -1,6 +1,7 @@
 using MassTransit;
 using RosterSync.Domain.Model;
 using RosterSync.ServiceDefaults;
+using RosterSync.Worker.Export;
 using RosterSync.Worker.Runs;
 using RosterSync.Worker.Sources;
 using RosterSync.Worker.Webhooks;
@@ -15,6 +16,7 @@ public static class Extensions
         {
             bus.AddConsumer<StartSyncConsumer, StartSyncConsumerDefinition>();
             bus.AddSourceConsumers();
+            bus.AddExportConsumers();
         });
         // R29: a Worker started while RabbitMQ is unreachable waits for it (MassTransit keeps reconnecting) instead of failing its start and exiting.
         builder.Services.Configure<MassTransitHostOptions>(o => o.StartTimeout = null);
@@ -33,6 +35,7 @@ public static class Extensions
         builder.Services.AddScoped<SyncRunner>();
         builder.Services.AddScoped<ISourceReader, UploadReader>();
         builder.AddSources();
+        builder.AddExport();
         builder.Services.AddHostedService<QueuedRunDispatcher>();
         builder.Services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using RosterSync.Domain.Events;
+using RosterSync.Domain.Export;
 using RosterSync.Domain.Model;
 
 namespace RosterSync.Api.Tests;
@@ -124,11 +125,25 @@ public sealed class IsolationWalkTests(ApiFactory api)
             Status = DeliveryStatus.Succeeded, CreatedAt = DateTimeOffset.UtcNow,
         };
         db.WebhookDeliveries.Add(delivery);
+        var registration = new Registration
+        {
+            Id = Guid.CreateVersion7(), DistrictId = districtId, SchoolId = school.Id, Answers = "{}", CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Registrations.Add(registration);
+        var connection = new ExportConnection
+        {
+            Id = Guid.CreateVersion7(), DistrictId = districtId, Name = "SIS", BaseUrl = "https://sis.example/", AuthKind = ExportAuthKinds.Bearer,
+            OpenApiUrl = "/openapi.json", CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+        };
+        db.ExportConnections.Add(connection);
         await db.SaveChangesAsync();
+        var exportRun = await api.RunAsync(districtId, RunStatus.Succeeded, configure: r => r.SourceKind = ExportRunStatuses.SourceKind);
         return new()
         {
             ["people"] = person.Id, ["classes"] = synced.Id, ["schools"] = school.Id, ["sync-runs"] = run.Id, ["api-keys"] = key,
             ["enrollments"] = enrollment.Id, ["guardians"] = link.Id, ["webhooks"] = hook.Id, ["deliveries"] = delivery.Id,
+            ["registrations"] = registration.Id, ["export-connections"] = connection.Id,
+            ["export-runs"] = exportRun.Id,
         };
     }
 

@@ -24,7 +24,9 @@ public static class AuthExtensions
             .AddPolicy(Scopes.RosterWrite, Require(Scopes.RosterWrite))
             .AddPolicy(Scopes.SyncRun, Require(Scopes.SyncRun))
             .AddPolicy(Scopes.SettingsWrite, Require(Scopes.SettingsWrite))
-            .AddPolicy(Scopes.EventsRead, Require(Scopes.EventsRead));
+            .AddPolicy(Scopes.EventsRead, Require(Scopes.EventsRead))
+            .AddPolicy(Scopes.RegistrationsWrite, Require(Scopes.RegistrationsWrite))
+            .AddPolicy(Scopes.ExportRun, Require(Scopes.ExportRun));
         services.AddSingleton<IAuthorizationHandler, DistrictAccessHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         return services;

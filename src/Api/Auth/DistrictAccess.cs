@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.EntityFrameworkCore;
 using RosterSync.Api.Http;
+using RosterSync.Domain.Export;
 using RosterSync.Domain.Model;
 using RosterSync.Domain.Persistence;
 
@@ -66,9 +67,12 @@ internal sealed class DistrictAccessHandler : AuthorizationHandler<DistrictAcces
             Entities.School => await db.Schools.AnyAsync(s => s.Id == id && s.DistrictId == districtId, ct),
             Entities.Class => await db.Classes.AnyAsync(c => c.Id == id && c.DistrictId == districtId, ct),
             Entities.Enrollment => await db.Enrollments.AnyAsync(e => e.Id == id && e.DistrictId == districtId, ct),
-            RecordKinds.Run => await db.SyncRuns.AnyAsync(r => r.Id == id && r.DistrictId == districtId, ct),
+            RecordKinds.Run => await db.SyncRuns.AnyAsync(r => r.Id == id && r.DistrictId == districtId && r.SourceKind != ExportRunStatuses.SourceKind, ct),
             RecordKinds.ApiKey => await db.ApiKeys.AnyAsync(k => k.Id == id && k.DistrictId == districtId, ct),
             RecordKinds.Webhook => await db.WebhookSubscriptions.AnyAsync(s => s.Id == id && s.DistrictId == districtId, ct),
+            RecordKinds.Registration => await db.Registrations.AnyAsync(r => r.Id == id && r.DistrictId == districtId, ct),
+            RecordKinds.ExportConnection => await db.ExportConnections.AnyAsync(c => c.Id == id && c.DistrictId == districtId, ct),
+            RecordKinds.ExportRun => await db.SyncRuns.AnyAsync(r => r.Id == id && r.DistrictId == districtId && r.SourceKind == ExportRunStatuses.SourceKind, ct),
             _ => throw new InvalidOperationException($"No existence check for {record.Entity}"),
         };
     }
@@ -87,6 +91,9 @@ public static class RecordKinds
     public const string Run = "run";
     public const string ApiKey = "apiKey";
     public const string Webhook = "webhook";
+    public const string Registration = "registration";
+    public const string ExportConnection = "exportConnection";
+    public const string ExportRun = "exportRun";
 }
 
 /// <summary>Turns the authorization outcome into the problem of SPEC §7: 401, 404 for another district's data, 403.</summary>

@@ -81,7 +81,11 @@ public static class OpenApiContract
                     Type = JsonSchemaType.String, Description = vocabulary.Description,
                     Enum = [.. vocabulary.Values.Select(v => (JsonNode)JsonValue.Create(v))],
                 };
-            document.Components.Schemas.Remove(nameof(JsonObject));
+            // Registration answers and previews are free-form JSON objects (checked against the field catalogue, not the document).
+            document.Components.Schemas[nameof(JsonObject)] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object, Description = "A JSON object whose members are not fixed by this document.",
+            };
             var seen = new HashSet<IOpenApiSchema>();
             foreach (var schema in document.Components.Schemas.Values) ReferenceVocabularies(schema, seen);
             AddResponseExamples(document);

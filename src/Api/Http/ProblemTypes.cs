@@ -40,6 +40,9 @@ public static class ProblemTypes
     public const string IdempotencyInProgress = Base + "idempotency-in-progress";
     public const string CursorExpired = Base + "cursor-expired";
     public const string DeliveryPending = Base + "delivery-pending";
+    public const string RegistrationState = Base + "registration-state";
+    public const string ExportNotConfigured = Base + "export-not-configured";
+    public const string ExportTargetFailed = Base + "export-target-failed";
 
     /// <summary>The type of a problem that only has a status: routing 404, 405, 401 from authentication, a 500.</summary>
     public static string ForStatus(int status) => status switch

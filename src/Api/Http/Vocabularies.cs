@@ -2,6 +2,7 @@ using System.Reflection;
 using RosterSync.Api.Auth;
 using RosterSync.Api.History;
 using RosterSync.Api.SyncSettings;
+using RosterSync.Domain.Export;
 using RosterSync.Domain.Model;
 using RosterSync.Domain.Snapshots;
 
@@ -37,6 +38,10 @@ public static class Vocabularies
     public static readonly Vocabulary ClassLinkAuth = Of(typeof(ClassLinkAuthMethods), "How RosterSync signs in to ClassLink.");
     public static readonly Vocabulary ImportKind = new("ImportKind", [SnapshotReader.Roster, SnapshotReader.Guardians],
         "roster: a OneRoster zip or a students/staff CSV; guardians: the supplementary guardian file.");
+    public static readonly Vocabulary RegistrationStatus = new("RegistrationStatus", RegistrationStatuses.All, "Where a registration is in its review.");
+    public static readonly Vocabulary ExportStatus = new("ExportStatus", ExportStatuses.All, "What the last export did with a registration.");
+    public static readonly Vocabulary ExportAuthKind = new("ExportAuthKind", [ExportAuthKinds.OAuth2ClientCredentials, ExportAuthKinds.Bearer], "How RosterSync signs in to the district's SIS.");
+    public static readonly Vocabulary DeliveryStatus = new("DeliveryStatus", Domain.Events.DeliveryStatus.All, "Where a webhook delivery is.");
     public static readonly Vocabulary Scope = new("Scope", [.. Scopes.All], "What a district key may do.");
 
     private static readonly Dictionary<string, Vocabulary> ByName = typeof(Vocabularies)

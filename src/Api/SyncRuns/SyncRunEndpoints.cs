@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RosterSync.Api.Auth;
 using RosterSync.Api.Http;
+using RosterSync.Domain.Export;
 using RosterSync.Domain.Model;
 using RosterSync.Domain.Persistence;
 
@@ -70,7 +71,7 @@ public static class SyncRunEndpoints
     {
         if (!cursor.TryRead(query.Cursor, out Guid? before)) return Cursor.Invalid();
         var rows = await db.SyncRuns.AsNoTracking()
-            .Where(r => r.DistrictId == districtId && (query.Status == null || r.Status == query.Status) && (before == null || r.Id < before))
+            .Where(r => r.DistrictId == districtId && r.SourceKind != ExportRunStatuses.SourceKind && (query.Status == null || r.Status == query.Status) && (before == null || r.Id < before))
             .OrderByDescending(r => r.Id)
             .TakePage(query)
             .Select(RunDto.Project)

@@ -10,7 +10,7 @@ using RosterSync.ServiceDefaults;
 namespace RosterSync.Api.Webhooks;
 
 public sealed record DeliveryQuery(
-    [property: OneOf(DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed)] string? Status,
+    [property: OneOf(nameof(Vocabularies.DeliveryStatus))] string? Status,
     [property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
 
 public sealed record WebhookQuery([property: PageLimit] int? Limit, string? Cursor) : IPageQuery;

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RosterSync.Domain.Events;
+using RosterSync.Domain.Export;
 using RosterSync.Domain.Model;
 
 namespace RosterSync.Domain.Persistence;
@@ -30,6 +31,11 @@ public sealed class RosterDbContext(DbContextOptions<RosterDbContext> options) :
     public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+    public DbSet<Registration> Registrations => Set<Registration>();
+    public DbSet<ExportConnection> ExportConnections => Set<ExportConnection>();
+    public DbSet<ExportConnectionSchool> ExportConnectionSchools => Set<ExportConnectionSchool>();
+    public DbSet<ExportRunItem> ExportRunItems => Set<ExportRunItem>();
+    public DbSet<ExportRunRequest> ExportRunRequests => Set<ExportRunRequest>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -1,15 +1,21 @@
 using MassTransit;
 using RosterSync.Contracts;
+using RosterSync.Domain.Export;
+using RosterSync.Worker.Export;
 
 namespace RosterSync.Worker.Runs;
 
-/// <summary>Thin by design: the atomic claim makes a redelivered or duplicate message do nothing.</summary>
-public sealed class StartSyncConsumer(RunClaimer claimer, SyncRunner runner) : IConsumer<StartSync>
+/// <summary>
+/// Thin by design: the atomic claim makes a redelivered or duplicate message do nothing. Export runs share the run row and
+/// its lease, so they arrive here too.
+/// </summary>
+public sealed class StartSyncConsumer(RunClaimer claimer, SyncRunner runner, ExportRunner exporter) : IConsumer<StartSync>
 {
     public async Task Consume(ConsumeContext<StartSync> context)
     {
         if (await claimer.TryClaimAsync(context.Message.RunId, context.CancellationToken) is not { } run) return;
-        await runner.RunAsync(run, context.CancellationToken);
+        if (run.SourceKind == ExportRunStatuses.SourceKind) await exporter.RunAsync(run, context.CancellationToken);
+        else await runner.RunAsync(run, context.CancellationToken);
     }
 }
 

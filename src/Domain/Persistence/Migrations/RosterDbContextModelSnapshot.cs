@@ -278,6 +278,288 @@ namespace RosterSync.Domain.Persistence.Migrations
                     b.ToTable("webhook_subscriptions");
                 });
 
+            modelBuilder.Entity("RosterSync.Domain.Export.ExportConnection", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AuthKind")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("auth_kind");
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("base_url");
+
+                    b.Property<string>("ClientId")
+                        .HasColumnType("text")
+                        .HasColumnName("client_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("DistrictId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("district_id");
+
+                    b.Property<string>("EncryptedSecrets")
+                        .HasColumnType("text")
+                        .HasColumnName("encrypted_secrets");
+
+                    b.Property<Guid?>("ExampleRegistrationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("example_registration_id");
+
+                    b.Property<string>("LastTestAnswer")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("last_test_answer");
+
+                    b.Property<string>("Mappings")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("mappings");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("OpenApiUrl")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("open_api_url");
+
+                    b.Property<string>("Operations")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("operations");
+
+                    b.Property<string>("TargetFields")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("target_fields");
+
+                    b.Property<string>("TargetFieldsProblem")
+                        .HasColumnType("text")
+                        .HasColumnName("target_fields_problem");
+
+                    b.Property<DateTimeOffset?>("TargetFieldsRefreshedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("target_fields_refreshed_at");
+
+                    b.Property<string>("TokenUrl")
+                        .HasColumnType("text")
+                        .HasColumnName("token_url");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<uint>("xmin")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.HasKey("Id")
+                        .HasName("pk_export_connections");
+
+                    b.HasIndex("DistrictId")
+                        .HasDatabaseName("ix_export_connections_district_id");
+
+                    b.ToTable("export_connections");
+                });
+
+            modelBuilder.Entity("RosterSync.Domain.Export.ExportConnectionSchool", b =>
+                {
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("school_id");
+
+                    b.Property<Guid>("ConnectionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("connection_id");
+
+                    b.Property<Guid>("DistrictId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("district_id");
+
+                    b.HasKey("SchoolId")
+                        .HasName("pk_export_connection_schools");
+
+                    b.HasIndex("ConnectionId")
+                        .HasDatabaseName("ix_export_connection_schools_connection_id");
+
+                    b.HasIndex("DistrictId")
+                        .HasDatabaseName("ix_export_connection_schools_district_id");
+
+                    b.ToTable("export_connection_schools");
+                });
+
+            modelBuilder.Entity("RosterSync.Domain.Export.ExportRunItem", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<Guid>("RegistrationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("registration_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<Guid>("DistrictId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("district_id");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("SisId")
+                        .HasColumnType("text")
+                        .HasColumnName("sis_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("status");
+
+                    b.HasKey("RunId", "RegistrationId")
+                        .HasName("pk_export_run_items");
+
+                    b.HasIndex("RegistrationId")
+                        .HasDatabaseName("ix_export_run_items_registration_id");
+
+                    b.ToTable("export_run_items");
+                });
+
+            modelBuilder.Entity("RosterSync.Domain.Export.ExportRunRequest", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<Guid>("DistrictId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("district_id");
+
+                    b.Property<bool>("Force")
+                        .HasColumnType("boolean")
+                        .HasColumnName("force");
+
+                    b.Property<int>("NotApproved")
+                        .HasColumnType("integer")
+                        .HasColumnName("not_approved");
+
+                    b.HasKey("RunId")
+                        .HasName("pk_export_run_requests");
+
+                    b.ToTable("export_run_requests");
+                });
+
+            modelBuilder.Entity("RosterSync.Domain.Export.Registration", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Answers")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("answers");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("DistrictId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("district_id");
+
+                    b.Property<string>("ExportError")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("export_error");
+
+                    b.Property<string>("ExportStatus")
+                        .HasColumnType("text")
+                        .HasColumnName("export_status");
+
+                    b.Property<DateTimeOffset?>("ExportedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("exported_at");
+
+                    b.Property<string>("Grade")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("grade");
+
+                    b.Property<Guid?>("LastExportRunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("last_export_run_id");
+
+                    b.Property<Guid?>("PersonId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("person_id");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("school_id");
+
+                    b.Property<string>("SentPayloadHash")
+                        .HasColumnType("text")
+                        .HasColumnName("sent_payload_hash");
+
+                    b.Property<string>("SisId")
+                        .HasColumnType("text")
+                        .HasColumnName("sis_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<uint>("xmin")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.HasKey("Id")
+                        .HasName("pk_registrations");
+
+                    b.HasIndex("PersonId")
+                        .HasDatabaseName("ix_registrations_person_id");
+
+                    b.HasIndex("SchoolId")
+                        .HasDatabaseName("ix_registrations_school_id");
+
+                    b.HasIndex("DistrictId", "SchoolId", "Id")
+                        .HasDatabaseName("ix_registrations_district_id_school_id_id");
+
+                    b.HasIndex("DistrictId", "Status", "Id")
+                        .HasDatabaseName("ix_registrations_district_id_status_id");
+
+                    b.ToTable("registrations");
+                });
+
             modelBuilder.Entity("RosterSync.Domain.Model.AcademicSession", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1568,6 +1850,72 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_webhook_subscriptions_districts_district_id");
+                });
+
+            modelBuilder.Entity("RosterSync.Domain.Export.ExportConnection", b =>
+                {
+                    b.HasOne("RosterSync.Domain.Model.District", null)
+                        .WithMany()
+                        .HasForeignKey("DistrictId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_export_connections_districts_district_id");
+                });
+
+            modelBuilder.Entity("RosterSync.Domain.Export.ExportConnectionSchool", b =>
+                {
+                    b.HasOne("RosterSync.Domain.Export.ExportConnection", null)
+                        .WithMany()
+                        .HasForeignKey("ConnectionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_export_connection_schools_export_connections_connection_id");
+
+                    b.HasOne("RosterSync.Domain.Model.District", null)
+                        .WithMany()
+                        .HasForeignKey("DistrictId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_export_connection_schools_districts_district_id");
+
+                    b.HasOne("RosterSync.Domain.Model.School", null)
+                        .WithMany()
+                        .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_export_connection_schools_schools_school_id");
+                });
+
+            modelBuilder.Entity("RosterSync.Domain.Export.ExportRunItem", b =>
+                {
+                    b.HasOne("RosterSync.Domain.Export.Registration", null)
+                        .WithMany()
+                        .HasForeignKey("RegistrationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_export_run_items_registrations_registration_id");
+                });
+
+            modelBuilder.Entity("RosterSync.Domain.Export.Registration", b =>
+                {
+                    b.HasOne("RosterSync.Domain.Model.District", null)
+                        .WithMany()
+                        .HasForeignKey("DistrictId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_registrations_districts_district_id");
+
+                    b.HasOne("RosterSync.Domain.Model.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .HasConstraintName("fk_registrations_people_person_id");
+
+                    b.HasOne("RosterSync.Domain.Model.School", null)
+                        .WithMany()
+                        .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_registrations_schools_school_id");
                 });
 
             modelBuilder.Entity("RosterSync.Domain.Model.ApiKey", b =>
