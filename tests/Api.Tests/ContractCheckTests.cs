@@ -92,7 +92,8 @@ public sealed class ContractCheckTests(ApiFactory api)
     [Fact]
     public async Task Every_operation_has_a_response_example_and_every_example_keeps_its_schema()
     {
-        Assert.Empty((await api.ContractAsync()).ExampleViolations());
+        var violations = (await api.ContractAsync()).ExampleViolations().ToList();
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
     }
 
     /// <summary>Stands in for the server so the check itself can be shown wrong answers.</summary>

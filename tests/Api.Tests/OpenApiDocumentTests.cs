@@ -85,7 +85,7 @@ public sealed class OpenApiDocumentTests(ApiFactory api)
         var schemas = document.GetProperty("components").GetProperty("schemas");
         string[] Enum(string name) => [.. schemas.GetProperty(name).GetProperty("enum").EnumerateArray().Select(v => v.GetString()!)];
         Assert.Equal(["queued", "running", "awaiting-approval", "succeeded", "failed", "cancelled"], Enum("RunStatus"));
-        Assert.Equal(["roster:read", "roster:write", "sync:run", "settings:write"], Enum("Scope"));
+        Assert.Equal(["roster:read", "roster:write", "sync:run", "settings:write", "events:read", "registrations:write", "export:run"], Enum("Scope"));
         Assert.Equal(["upload", "clever", "classlink", "oneroster-sftp", "revert"], Enum("RunSourceKind"));
         Assert.Equal("#/components/schemas/RunStatus", schemas.GetProperty("RunDto").GetProperty("properties").GetProperty("status").Str("$ref"));
         Assert.Equal("#/components/schemas/Role", schemas.GetProperty("PersonDto").GetProperty("properties").GetProperty("roles").GetProperty("items").Str("$ref"));

@@ -21,7 +21,7 @@ public static class EventEndpoints
     {
         var events = app.MapGroup("/api/v1/districts/{districtId:guid}/events").WithTags("Events");
         events.MapGet("/", ListEvents).RequireScope(Scopes.EventsRead).WithName("ListEvents")
-            .ProducesProblem(StatusCodes.Status410Gone)
+            .ProducesProblems(StatusCodes.Status410Gone, ProblemTypes.CursorExpired)
             .WithSummary("SPEC §9: the district's changes in commit order, from the change journal; 410 once a cursor is past retention")
             .WithDescription($"410 `{ProblemTypes.CursorExpired}`: events after the cursor are no longer kept. Read the roster again, then "
                 + "continue from the problem's `headCursor` (taken before your re-read, so nothing is missed).");

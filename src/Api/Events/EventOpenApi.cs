@@ -12,7 +12,7 @@ public static class EventOpenApi
     private static readonly Dictionary<(Type, string), IReadOnlyList<string>> Enums = new()
     {
         [(typeof(FeedEvent), "type")] = EventTypes.All,
-        [(typeof(RunOutcome), "status")] = EventTypes.RunStatuses,
+        [(typeof(RunOutcome), "status")] = EventTypes.AnyRunStatus,
         [(typeof(DeliveryDto), "status")] = DeliveryStatus.All,
     };
 

@@ -25,7 +25,7 @@ public sealed record ExportConnectionInput(
     string? Name, string? BaseUrl, ExportAuthInput? Auth, string? OpenApiUrl, IReadOnlyList<TargetOperation>? Operations, Guid? ExampleRegistrationId);
 
 /// <summary>A connection's auth, secrets omitted: <c>secretSet</c> says whether the client secret or token is stored.</summary>
-public sealed record ExportAuthDto(string Kind, string? TokenUrl, string? ClientId, bool SecretSet);
+public sealed record ExportAuthDto([property: Closed(nameof(Vocabularies.ExportAuthKind))] string Kind, string? TokenUrl, string? ClientId, bool SecretSet);
 
 public sealed record ExportConnectionDto(
     Guid Id, string Name, string BaseUrl, ExportAuthDto Auth, string OpenApiUrl, IReadOnlyList<TargetOperation> Operations,
@@ -86,8 +86,8 @@ public static class ExportConnectionEndpoints
         connections.MapGet("/", List).RequireScope(Scopes.SettingsWrite).WithName("ListExportConnections");
         connections.MapGet("/{id:guid}", async Task<Results<Ok<ExportConnectionDto>, ProblemHttpResult>> (Guid districtId, Guid id, RosterDbContext db, SecretProtector protector, HttpResponse response, CancellationToken ct) =>
                 await DtoAsync(db, protector, districtId, id, ct, response) is { } dto ? TypedResults.Ok(dto) : Problems.NotFound())
-            .RequireScope(Scopes.SettingsWrite, Connection).WithName("GetExportConnection");
-        connections.MapPut("/{id:guid}", Update).RequireScope(Scopes.SettingsWrite, Connection).WithName("PutExportConnection")
+            .RequireScope(Scopes.SettingsWrite, Connection).WithName("GetExportConnection").WithETag();
+        connections.MapPut("/{id:guid}", Update).RequireScope(Scopes.SettingsWrite, Connection).WithName("PutExportConnection").WithETag()
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).WithSummary("Replace the connection; secrets left null keep their stored value, empty removes them");
         connections.MapDelete("/{id:guid}", async Task<NoContent> (Guid districtId, Guid id, RosterDbContext db, CancellationToken ct) =>
             {
@@ -96,7 +96,7 @@ public static class ExportConnectionEndpoints
             })
             .RequireScope(Scopes.SettingsWrite, Connection).WithName("DeleteExportConnection");
         connections.MapPost("/{id:guid}/target-fields/refresh", Refresh).RequireScope(Scopes.SettingsWrite, Connection).WithName("RefreshExportTargetFields")
-            .ProducesProblem(StatusCodes.Status502BadGateway).WithSummary("A Worker reads the target's OpenAPI document now and stores the fields of the connection's operations");
+            .ProducesProblems(StatusCodes.Status502BadGateway, ProblemTypes.ExportTargetFailed).WithSummary("A Worker reads the target's OpenAPI document now and stores the fields of the connection's operations");
         connections.MapGet("/{id:guid}/target-fields", async Task<Ok<TargetFieldsDto>> (Guid districtId, Guid id, RosterDbContext db, CancellationToken ct) =>
                 TypedResults.Ok(await db.ExportConnections.AsNoTracking().Where(c => c.DistrictId == districtId && c.Id == id)
                     .Select(c => new TargetFieldsDto(c.TargetFields, c.TargetFieldsRefreshedAt)).SingleAsync(ct)))
@@ -104,7 +104,7 @@ public static class ExportConnectionEndpoints
         connections.MapGet("/{id:guid}/mappings", GetMappings).RequireScope(Scopes.SettingsWrite, Connection).WithName("GetExportMappings")
             .WithSummary("The mappings, validated against the target fields and the district's registrations");
         connections.MapPut("/{id:guid}/mappings", PutMappings).RequireScope(Scopes.SettingsWrite, Connection).WithName("PutExportMappings")
-            .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Replace the mappings; malformed ones are a 400, what the data shows is in the answer's problems");
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.ExportNotConfigured).WithSummary("Replace the mappings; malformed ones are a 400, what the data shows is in the answer's problems");
         connections.MapPost("/{id:guid}/schools", Assign).RequireScope(Scopes.SettingsWrite, Connection).WithName("AssignExportSchools")
             .WithSummary("Bulk assign: these schools are served by this connection from now on (a school has one connection)");
         connections.MapDelete("/{id:guid}/schools/{schoolId:guid}", async Task<NoContent> (Guid districtId, Guid id, Guid schoolId, RosterDbContext db, CancellationToken ct) =>
@@ -114,9 +114,9 @@ public static class ExportConnectionEndpoints
             })
             .RequireScope(Scopes.SettingsWrite, Connection).WithName("UnassignExportSchool");
         connections.MapGet("/{id:guid}/preview", Preview).RequireScope(Scopes.SettingsWrite, Connection).WithName("PreviewExport")
-            .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("The mapped payload of one registration (default: the example registration) beside its source values");
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.ExportNotConfigured).WithSummary("The mapped payload of one registration (default: the example registration) beside its source values");
         connections.MapPost("/{id:guid}/test-record", SendTestRecord).RequireScope(Scopes.SettingsWrite, Connection).WithName("SendExportTestRecord")
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.ExportNotConfigured).ProducesProblems(StatusCodes.Status502BadGateway, ProblemTypes.ExportTargetFailed)
             .WithSummary("Send one registration to the target now and answer the target's answers as they came");
         return connections;
     }

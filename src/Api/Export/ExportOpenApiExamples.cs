@@ -10,7 +10,7 @@ public static class ExportOpenApiExamples
 {
     private const string Id = "01a20785-adcd-7195-8322-330300be7f46";
     private const string SchoolId = "01a20785-adc7-781b-b9d3-b257d203df4c";
-    private const string At = "2026-11-23T08:28:51Z";
+    private const string At = "2026-11-23T08:28:51.123456Z";
     private const string Answers = """
         {"student":{"firstName":"Ana","lastName":"Diaz","birthDate":"09/01/2007","gender":"Female","email":"ana.diaz@lincoln.k12.example","localId":"100234"},
          "address":{"street":"12 Oak St","city":"San Francisco","state":"CA","postalCode":"94110"},"enrollment":{"grade":"09","entryDate":"08/20/2026"},

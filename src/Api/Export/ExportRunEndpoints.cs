@@ -16,10 +16,10 @@ public sealed record StartExportRun(IReadOnlyList<Guid>? RegistrationIds, Guid? 
 public sealed record ExportCounts(int Pending, int Sent, int Failed, int Unchanged, int NotApproved);
 
 public sealed record ExportRunDto(
-    Guid Id, string Status, bool Force, RunProgress Progress, ExportCounts Counts, string? Error,
+    Guid Id, [property: Closed(nameof(Vocabularies.ExportRunStatus))] string Status, bool Force, RunProgress Progress, ExportCounts Counts, string? Error,
     DateTimeOffset QueuedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
-public sealed record ExportRunItemDto(Guid RegistrationId, string Status, string? SisId, ExportError? Error, int Attempts, DateTimeOffset? FinishedAt);
+public sealed record ExportRunItemDto(Guid RegistrationId, [property: Closed(nameof(Vocabularies.ExportStatus))] string Status, string? SisId, ExportError? Error, int Attempts, DateTimeOffset? FinishedAt);
 
 public sealed record ExportItemQuery(
     [property: OneOf(nameof(Vocabularies.ExportStatus))] string? Status,
@@ -36,7 +36,7 @@ public static class ExportRunEndpoints
     public static RouteGroupBuilder MapExportRuns(this IEndpointRouteBuilder app)
     {
         var runs = app.MapGroup("/api/v1/districts/{districtId:guid}/export-runs").WithTags("ExportRuns");
-        runs.MapPost("/", Start).RequireScope(Scopes.ExportRun).WithIdempotency().WithName("StartExportRun").ProducesProblem(StatusCodes.Status409Conflict)
+        runs.MapPost("/", Start).RequireScope(Scopes.ExportRun).WithIdempotency().WithName("StartExportRun").ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.RunState)
             .WithSummary("Queue an export of approved registrations to the SIS (an open export run answers instead; an open sync run is a 409)");
         runs.MapGet("/{id:guid}", async Task<Results<Ok<ExportRunDto>, ProblemHttpResult>> (Guid districtId, Guid id, RosterDbContext db, CancellationToken ct) =>
                 await DtoAsync(db, districtId, id, ct) is { } run ? TypedResults.Ok(run) : Problems.NotFound())

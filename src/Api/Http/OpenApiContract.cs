@@ -335,7 +335,9 @@ public static class OpenApiContract
             if (page.Properties is not { } members || !members.ContainsKey("nextCursor") || page.Examples?.Count > 0
                 || !members.TryGetValue("items", out var items) || ExampleOf(items.Items) is not { } item)
                 continue;
-            page.Examples = [new JsonObject { ["items"] = new JsonArray(item), ["nextCursor"] = "AZLsPqXcfHaAU2Vj1OE2jw" }];
+            var example = new JsonObject { ["items"] = new JsonArray(item), ["nextCursor"] = "AZLsPqXcfHaAU2Vj1OE2jw" };
+            if (members.ContainsKey("hasMore")) example["hasMore"] = false;
+            page.Examples = [example];
         }
         var responses = document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
             .SelectMany(o => o.Responses?.Values.AsEnumerable() ?? []);

@@ -40,6 +40,9 @@ public static class Vocabularies
         "roster: a OneRoster zip or a students/staff CSV; guardians: the supplementary guardian file.");
     public static readonly Vocabulary RegistrationStatus = new("RegistrationStatus", RegistrationStatuses.All, "Where a registration is in its review.");
     public static readonly Vocabulary ExportStatus = new("ExportStatus", ExportStatuses.All, "What the last export did with a registration.");
+    public static readonly Vocabulary ExportRunStatus = new("ExportRunStatus",
+        [Domain.Model.RunStatus.Queued, Domain.Model.RunStatus.Running, Domain.Model.RunStatus.Succeeded, ExportRunStatuses.PartiallySucceeded,
+         Domain.Model.RunStatus.Failed, Domain.Model.RunStatus.Cancelled], "The state of an export run (SPEC §6).");
     public static readonly Vocabulary ExportAuthKind = new("ExportAuthKind", [ExportAuthKinds.OAuth2ClientCredentials, ExportAuthKinds.Bearer], "How RosterSync signs in to the district's SIS.");
     public static readonly Vocabulary DeliveryStatus = new("DeliveryStatus", Domain.Events.DeliveryStatus.All, "Where a webhook delivery is.");
     public static readonly Vocabulary Scope = new("Scope", [.. Scopes.All], "What a district key may do.");

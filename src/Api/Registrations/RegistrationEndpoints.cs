@@ -24,10 +24,10 @@ public sealed record RegistrationQuery(
     [property: PageLimit] int? Limit, string? Cursor) : IPageQuery;
 
 /// <summary>Where a registration stands with the SIS: its last export status, the SIS id, and the target's error when it failed.</summary>
-public sealed record RegistrationExportState(string? Status, string? SisId, ExportError? Error, Guid? RunId, DateTimeOffset? ExportedAt);
+public sealed record RegistrationExportState([property: Closed(nameof(Vocabularies.ExportStatus))] string? Status, string? SisId, ExportError? Error, Guid? RunId, DateTimeOffset? ExportedAt);
 
 public sealed record RegistrationDto(
-    Guid Id, string Status, Guid SchoolId, Guid? PersonId, string? Grade, JsonObject Answers, RegistrationExportState Export,
+    Guid Id, [property: Closed(nameof(Vocabularies.RegistrationStatus))] string Status, Guid SchoolId, Guid? PersonId, string? Grade, JsonObject Answers, RegistrationExportState Export,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static RegistrationDto From(Registration r) => new(
@@ -64,9 +64,9 @@ public static class RegistrationEndpoints
                     ? TypedResults.Ok(RegistrationDto.From(r)) : Problems.NotFound())
             .RequireScope(Scopes.RosterRead, Registration).WithName("GetRegistration");
         registrations.MapPut("/{id:guid}/answers", PutAnswers).RequireScope(Scopes.RegistrationsWrite, Registration).WithName("PutRegistrationAnswers")
-            .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Replace the answers of a registration not yet approved");
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.RegistrationState).WithSummary("Replace the answers of a registration not yet approved");
         registrations.MapPost("/{id:guid}/status", ChangeStatus).RequireScope(Scopes.RegistrationsWrite, Registration).WithName("ChangeRegistrationStatus")
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.RegistrationState)
             .WithSummary("draft → submitted → approved | rejected (or back to draft); rejected → submitted. Approval links or creates the person");
         registrations.MapGet("/{id:guid}/history", (Guid districtId, Guid id, [AsParameters] HistoryQuery query, Cursor cursor, RosterDbContext db, CancellationToken ct) =>
                 RecordHistory.ListAsync(db, districtId, id, query, cursor, ct))

@@ -42,7 +42,7 @@ public static class WebhookEndpoints
             .WithSummary("The delivery log, newest first");
         hooks.MapGet("/{id:guid}/deliveries/{deliveryId:guid}", GetDelivery).RequireScope(Scopes.SettingsWrite, Webhook).WithName("GetWebhookDelivery");
         hooks.MapPost("/{id:guid}/deliveries/{deliveryId:guid}/redeliver", Redeliver).RequireScope(Scopes.SettingsWrite, Webhook)
-            .WithName("RedeliverWebhookDelivery").ProducesProblem(StatusCodes.Status409Conflict)
+            .WithName("RedeliverWebhookDelivery").ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.DeliveryPending)
             .WithSummary("Send a finished delivery again, as a new delivery with the same webhook-id and body");
         return hooks;
     }

@@ -44,8 +44,10 @@ public static class EventFeed
                 {
                     var sub = entry.Seq == position.Seq ? position.Sub : 0;
                     if (sub == FeedPosition.End) continue;
-                    var bulk = run.Status == RunStatus.Succeeded && FeedRules.IsBulk(run.Counts, options.BulkRunThreshold);
-                    if (run.Status == RunStatus.Succeeded && !bulk)
+                    // An export run that partly succeeded has applied the SIS ids it got (SPEC §6): its changes are in the feed too.
+                    var applied = run.Status is RunStatus.Succeeded or Export.ExportRunStatuses.PartiallySucceeded;
+                    var bulk = applied && FeedRules.IsBulk(run.Counts, options.BulkRunThreshold);
+                    if (applied && !bulk)
                     {
                         while (true)
                         {
@@ -59,7 +61,7 @@ public static class EventFeed
                         }
                     }
                     reader.Add(new FeedEvent(new FeedPosition(entry.Seq, FeedPosition.End).ToCursor(districtId), entry.Seq,
-                        EventTypes.OfRun(run.Status), entry.At, null, null, null, [], null, run.Id, null, run with { RereadRoster = bulk }));
+                        EventTypes.OfRun(run.Status, entry.RunSourceKind!), entry.At, null, null, null, [], null, run.Id, null, run with { RereadRoster = bulk }));
                 }
                 else reader.Add(entry.Row!);
                 scanned++;
@@ -89,17 +91,17 @@ public static class EventFeed
         return await command.ExecuteScalarAsync(ct) is true;
     }
 
-    private sealed record Entry(long Seq, DateTimeOffset At, JournalRow? Row, RunOutcome? Run);
+    private sealed record Entry(long Seq, DateTimeOffset At, JournalRow? Row, RunOutcome? Run, string? RunSourceKind = null);
 
     private static async Task<List<Entry>> EntriesAsync(NpgsqlConnection connection, Guid districtId, FeedPosition after, DateTimeOffset cutoff, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
             SELECT m.seq, m.changed_at, NULL::uuid, m.entity, m.record_id, m.action, m.field, m.before, m.after, m.rule, m.api_key_id,
-                   NULL::text, NULL::text, NULL::text, NULL::text, NULL::uuid
+                   NULL::text, NULL::text, NULL::text, NULL::text, NULL::uuid, NULL::text
             FROM manual_changes m WHERE m.district_id = $1 AND m.seq > $2 AND m.changed_at >= $3
             UNION ALL
             SELECT e.seq, e.occurred_at, e.run_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                   e.status, e.counts::text, e.error, r.trigger, r.reverts_run_id
+                   e.status, e.counts::text, e.error, r.trigger, r.reverts_run_id, r.source_kind
             FROM run_events e JOIN sync_runs r ON r.id = e.run_id WHERE e.district_id = $1 AND e.seq >= $2 AND e.occurred_at >= $3
             ORDER BY 1 LIMIT {EntryBatch}
             """, connection);
@@ -119,7 +121,7 @@ public static class EventFeed
             }
             var counts = JsonSerializer.Deserialize<RunCounts>(reader.GetString(12), JsonSerializerOptions.Web) ?? new RunCounts();
             entries.Add(new(seq, at, null, new RunOutcome(reader.GetGuid(2), reader.GetString(11), reader.GetString(14),
-                reader.IsDBNull(15) ? null : reader.GetGuid(15), counts, Text(reader, 13), RereadRoster: false)));
+                reader.IsDBNull(15) ? null : reader.GetGuid(15), counts, Text(reader, 13), RereadRoster: false), reader.GetString(16)));
         }
         return entries;
     }

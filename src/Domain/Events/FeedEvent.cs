@@ -23,10 +23,11 @@ public sealed record FieldChange(string? Field, string? Before, string? After, s
 /// </param>
 public sealed record RunOutcome(Guid Id, string Status, string Trigger, Guid? RevertsRunId, RunCounts Counts, string? Error, bool RereadRoster);
 
-/// <summary>The feed's event types (SPEC §9): <c>{entity}.{action}</c> for record changes and <c>sync.run.{status}</c>.</summary>
+/// <summary>The feed's event types (SPEC §9): <c>{entity}.{action}</c> for record changes, <c>sync.run.{status}</c> and <c>export.run.{status}</c>.</summary>
 public static class EventTypes
 {
     public const string SyncRunPrefix = "sync.run.";
+    public const string ExportRunPrefix = "export.run.";
     public const string Wildcard = "*";
 
     public static readonly string[] RecordEntities =
@@ -37,12 +38,23 @@ public static class EventTypes
 
     public static readonly string[] RunStatuses = [RunStatus.Succeeded, RunStatus.Failed, RunStatus.AwaitingApproval, RunStatus.Cancelled];
 
+    /// <summary>How an export run (SPEC §6) ends.</summary>
+    public static readonly string[] ExportRunStatuses = [RunStatus.Succeeded, Export.ExportRunStatuses.PartiallySucceeded, RunStatus.Failed];
+
+    /// <summary>Every status a run event can carry, sync or export.</summary>
+    public static readonly string[] AnyRunStatus = [.. RunStatuses.Union(ExportRunStatuses)];
+
     public static readonly IReadOnlyList<string> All =
-        [.. RecordEntities.SelectMany(e => RecordActions.Select(a => $"{e}.{a}")), .. RunStatuses.Select(s => SyncRunPrefix + s)];
+    [
+        .. RecordEntities.SelectMany(e => RecordActions.Select(a => $"{e}.{a}")), .. RunStatuses.Select(s => SyncRunPrefix + s),
+        .. ExportRunStatuses.Select(s => ExportRunPrefix + s),
+    ];
 
     public static string OfChange(string entity, string action) => $"{entity}.{action}";
 
-    public static string OfRun(string status) => SyncRunPrefix + status;
+    /// <summary><c>export.run.{status}</c> for an export run (source kind <c>export</c>), otherwise <c>sync.run.{status}</c>.</summary>
+    public static string OfRun(string status, string sourceKind) =>
+        (sourceKind == Export.ExportRunStatuses.SourceKind ? ExportRunPrefix : SyncRunPrefix) + status;
 
     /// <summary>A type filter: an exact type, <c>person.*</c> (every action of an entity), <c>sync.run.*</c>, or <c>*</c>.</summary>
     public static bool IsPattern(string pattern) =>

@@ -64,6 +64,8 @@ public static class RunPhases
     public const string Reading = "reading";
     public const string Planning = "planning";
     public const string Applying = "applying";
+    /// <summary>An export run sending registrations to the SIS (SPEC §6).</summary>
+    public const string Exporting = "exporting";
 }
 
 public static class SourceKinds

@@ -22,7 +22,7 @@ public sealed record ItemOutcome(string Status, string? SisId, ExportError? Erro
 public sealed class ExportRunner(
     RosterDbContext db, NpgsqlDataSource dataSource, RunStatusStore store, ExportSender sender, IOptions<RunLeaseOptions> leaseOptions, ILogger<ExportRunner> logger)
 {
-    public const string Phase = "exporting";
+    public const string Phase = RunPhases.Exporting;
 
     public async Task RunAsync(ClaimedRun run, CancellationToken stopping)
     {

@@ -128,6 +128,11 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
         Assert.Equal(1, forced.GetProperty("counts").GetProperty("sent").GetInt32());
         Assert.Equal(postsBefore + 1, fixture.StudentPosts("W100234").Count());
 
+        // SPEC §9: each export run's outcome is an export.run.* event in the district's feed.
+        var exportEvents = (await (await district.Client.GetAsync($"{district.Path}/events?types=export.run.*&limit=10")).ReadAsync()).Items();
+        Assert.Equal(["export.run.partially-succeeded", "export.run.succeeded", "export.run.succeeded"], exportEvents.Select(e => e.Str("type")));
+        Assert.Equal([run.Id(), again.Id(), forced.Id()], exportEvents.Select(e => e.GetProperty("runId").GetGuid()));
+
         // An inbound sync afterwards (the SIS's own export, with its ids) matches the exported students: nobody is duplicated.
         await using (var db = Api.Db())
         {

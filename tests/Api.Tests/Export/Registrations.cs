@@ -32,5 +32,5 @@ public static class Registrations
         return id;
     }
 
-    public static readonly string[] AllScopes = ["roster:read", "roster:write", "sync:run", "settings:write", "registrations:write", "export:run"];
+    public static readonly string[] AllScopes = ["roster:read", "roster:write", "sync:run", "settings:write", "registrations:write", "export:run", "events:read"];
 }
