@@ -16,7 +16,7 @@ var operatorClient = Client(baseUrl, operatorKey);
 var district = await operatorClient.Api.V1.Districts.PostAsync(new CreateDistrict { Name = "Kiota walk" });
 var districtId = district?.Id ?? throw new WalkFailed("create district answered no id");
 var key = await operatorClient.Api.V1.Districts[districtId].ApiKeys.PostAsync(
-    new CreateApiKey { Name = "kiota", Scopes = ["roster:read", "roster:write", "sync:run"] });
+    new CreateApiKey { Name = "kiota", Scopes = [Scope.RosterRead, Scope.RosterWrite, Scope.SyncRun] });
 var api = Client(baseUrl, key?.Key ?? throw new WalkFailed("create key answered no key")).Api.V1.Districts[districtId];
 Step($"district {districtId} and its key");
 
