@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
+using RosterSync.Api.Http;
 using RosterSync.Api.Registrations;
 using RosterSync.Domain.Export;
 
@@ -8,9 +8,9 @@ namespace RosterSync.Api.Export;
 /// <summary>Examples on the export schemas a registration front end and an admin's script meet first (SPEC §6).</summary>
 public static class ExportOpenApiExamples
 {
-    private const string Id = "01a20785-adcd-7195-8322-330300be7f46";
-    private const string SchoolId = "01a20785-adc7-781b-b9d3-b257d203df4c";
-    private const string At = "2026-11-23T08:28:51.123456Z";
+    private const string Id = OpenApiExamples.Id;
+    private const string SchoolId = OpenApiExamples.SchoolId;
+    private const string At = OpenApiExamples.At;
     private const string Answers = """
         {"student":{"firstName":"Ana","lastName":"Diaz","birthDate":"09/01/2007","gender":"Female","email":"ana.diaz@lincoln.k12.example","localId":"100234"},
          "address":{"street":"12 Oak St","city":"San Francisco","state":"CA","postalCode":"94110"},"enrollment":{"grade":"09","entryDate":"08/20/2026"},
@@ -52,10 +52,5 @@ public static class ExportOpenApiExamples
             """,
     };
 
-    public static OpenApiOptions AddExportExamples(this OpenApiOptions options) =>
-        options.AddSchemaTransformer((schema, context, _) =>
-        {
-            if (Examples.TryGetValue(context.JsonTypeInfo.Type, out var example)) (schema.Examples ??= []).Add(JsonNode.Parse(example)!);
-            return Task.CompletedTask;
-        });
+    public static OpenApiOptions AddExportExamples(this OpenApiOptions options) => options.AddExamples(Examples);
 }

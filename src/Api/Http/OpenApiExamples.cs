@@ -15,9 +15,9 @@ namespace RosterSync.Api.Http;
 /// <summary>Examples on the schemas clients meet first, in the shapes of SPEC §8, so a generated client's docs show real values.</summary>
 public static class OpenApiExamples
 {
-    private const string Id = "01a20785-adcd-7195-8322-330300be7f46";
-    private const string SchoolId = "01a20785-adc7-781b-b9d3-b257d203df4c";
-    private const string At = "2026-11-23T08:28:51.123456Z";
+    internal const string Id = "01a20785-adcd-7195-8322-330300be7f46";
+    internal const string SchoolId = "01a20785-adc7-781b-b9d3-b257d203df4c";
+    internal const string At = "2026-11-23T08:28:51.123456Z";
     private const string KeyId = "01a20785-ae02-7c41-9d1e-61b0f3c2a9e5";
 
     private static readonly Dictionary<Type, string> Examples = new()
@@ -99,10 +99,13 @@ public static class OpenApiExamples
         [typeof(PersonClassDto)] = $$"""{"enrollmentId":"{{KeyId}}","role":"student","origin":"synced","class":{{Examples[typeof(ClassDto)]}}}""",
     };
 
-    public static OpenApiOptions AddRosterExamples(this OpenApiOptions options) =>
+    public static OpenApiOptions AddRosterExamples(this OpenApiOptions options) => options.AddExamples(Examples).AddExamples(Composed);
+
+    /// <summary>Puts each type's example (JSON text) on its schema.</summary>
+    public static OpenApiOptions AddExamples(this OpenApiOptions options, IReadOnlyDictionary<Type, string> examples) =>
         options.AddSchemaTransformer((schema, context, _) =>
         {
-            if (Examples.TryGetValue(context.JsonTypeInfo.Type, out var example) || Composed.TryGetValue(context.JsonTypeInfo.Type, out example)) (schema.Examples ??= []).Add(JsonNode.Parse(example)!);
+            if (examples.TryGetValue(context.JsonTypeInfo.Type, out var example)) (schema.Examples ??= []).Add(JsonNode.Parse(example)!);
             return Task.CompletedTask;
         });
 }
