@@ -9,7 +9,7 @@
 #    Worker through deploy/local-run.sh: same builds, environment and configuration) on a fresh database
 #    rostersync_bench_<pid>_api, a district, its settings and a key made through the Api, and the same three bundles
 #    uploaded with POST imports as a user would;
-# 5. prints, per run, wall time (sync_runs.queued_at → finished_at) and its ratio to the floor, the Worker's peak RSS
+# 5. prints, per run, wall time (from the request: the upload's POST on the Api path, sync_runs.queued_at on the direct one; to finished_at) and its ratio to the floor, the Worker's peak RSS
 #    (VmHWM, reset before each run) and CPU time, the Worker's phase timings, and for the Api path the upload's own
 #    time; writes the same as markdown to bench/data/<label>/result-<time>.md (logs in .local/bench-sync/<pid>/);
 # 6. measures the apply floor: PostgreSQL alone re-inserting the first import's rows into the real tables
@@ -131,6 +131,7 @@ measure() {
   cpu0=$(cpu_s)
   lines0=$(wc -l <"$worker_log")
   : >"$upload_file"
+  : >"$request_file"
   run=$("$queue" "$zip")
   while true; do
     status=$(psql_db -At -c "SELECT status FROM sync_runs WHERE id = '$run'")
@@ -143,8 +144,13 @@ measure() {
     sleep 0.5
   done
   local k=$path.$name
+  # Wall time runs from the request (the upload's POST on the Api path, the queued row on the direct one) to the run's end:
+  # an upload stored before the run is queued is the user's wait too.
+  local requested
+  requested=$(cat "$request_file")
   read -r fig[$k.wall] fig[$k.wait] fig[$k.run] < <(psql_db -At -F ' ' -c "
-    SELECT round(extract(epoch FROM finished_at - queued_at)::numeric, 1), round(extract(epoch FROM started_at - queued_at)::numeric, 1),
+    SELECT round((extract(epoch FROM finished_at) - ${requested:-extract(epoch FROM queued_at)})::numeric, 1),
+           round(extract(epoch FROM started_at - queued_at)::numeric, 1),
            round(extract(epoch FROM finished_at - started_at)::numeric, 1) FROM sync_runs WHERE id = '$run'")
   fig[$k.upload]=$(cat "$upload_file")
   fig[$k.rss]=$(($(hwm_kb) / 1024))
@@ -164,6 +170,7 @@ measure_three() {
   log "$1: 1 % change re-sync"; measure "$1" change "$data/change.zip"
 }
 upload_file=$(mktemp)
+request_file=$(mktemp)
 
 # --- the direct path: a Worker alone, runs queued in the database ------------------------------
 queue_direct() { "${generator[@]}" queue --connection "$bench_cs" --district "$district" --zip "$1"; }
@@ -203,6 +210,7 @@ api=http://127.0.0.1:$api_port
 queue_api() {
   # A multipart upload as run.sh's demo import sends it; curl's time_total is the upload as the user waits for it.
   local out
+  date +%s.%N >"$request_file"
   out=$(curl -fsS -w '\n%{time_total}' -H "Authorization: Bearer $district_key" \
     -F "file=@$1" -F dryRun=false "$api/api/v1/districts/$district/imports")
   printf '%.1f' "$(tail -n 1 <<<"$out")" >"$upload_file"
@@ -240,7 +248,7 @@ if [[ $paths == *api* ]]; then
   queue=queue_api
   measure_three api
 fi
-rm -f "$upload_file"
+rm -f "$upload_file" "$request_file"
 
 # --- report -------------------------------------------------------------------------------------
 ratio() { printf '%.1f×' "$(echo "$1 / $floor" | bc -l)"; }
@@ -254,7 +262,7 @@ result=$data/result-$(date -u +%Y%m%dT%H%M%SZ).md
   echo "District $label: $(head -n 1 "$data/shape.txt")"
   echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(free -g | awk '/Mem:/ { print $2 }') GiB RAM, PostgreSQL $(psql -X -At -d postgres -c "SHOW server_version" | cut -d' ' -f1), .NET $(dotnet --version); $when; commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo '+changes')"
   echo
-  echo "| path | measurement | upload POST | wall: queued → finished | ratio to floor | goal | queued → started | Worker peak RSS | Worker CPU | load (1 min) |"
+  echo "| path | measurement | upload POST | wall: request → finished | ratio to floor | goal | queued → started | Worker peak RSS | Worker CPU | load (1 min) |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
   echo "| | floor (psql \\copy, best of 2) | | $(printf '%.1f' "$floor") s | 1.0× | | | | | $floor_load |"
   for path in $paths; do

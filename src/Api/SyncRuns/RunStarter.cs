@@ -40,6 +40,8 @@ public sealed class RunStarter(RosterDbContext db, IPublishEndpoint publish, IOp
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
             if (alongside is not null) await alongside(connection, transaction.GetDbTransaction(), ct);
+            // Queued when it can start: a large upload takes seconds to store, and that wait is the request's, not the queue's.
+            run.QueuedAt = DateTimeOffset.UtcNow;
             if (await RunStatusStore.QueueAsync(connection, run, ct))
             {
                 await transaction.CommitAsync(ct);
