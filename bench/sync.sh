@@ -18,8 +18,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-size=L seed=42 keep_db=0 apply_floor=1 paths=direct
-usage() { echo "usage: bench/sync.sh [--size L|M|S] [--seed N] [--through-api | --api-only] [--keep-db] [--no-apply-floor]" >&2; exit 2; }
+size=L seed=42 keep_db=0 apply_floor=1 paths=direct profile=0
+usage() { echo "usage: bench/sync.sh [--size L|M|S] [--seed N] [--through-api | --api-only] [--keep-db] [--no-apply-floor] [--profile]" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --size) size=$2; shift 2 ;;
@@ -28,6 +28,7 @@ while [[ $# -gt 0 ]]; do
     --api-only) paths=api; shift ;;
     --keep-db) keep_db=1; shift ;;
     --no-apply-floor) apply_floor=0; shift ;;
+    --profile) profile=1; shift ;;
     *) usage ;;
   esac
 done
@@ -125,6 +126,7 @@ new_vhost() {
 # Queues one run with "$queue ZIP" (which prints the run id, and may write its upload's seconds to $upload_file),
 # waits for it, and records the run's figures in fig[<path>.<run>.*].
 declare -A fig
+declare -A run_label=([first]="first import" [same]="no-change re-sync" [change]="1 % change re-sync")
 measure() {
   local path=$1 name=$2 zip=$3 run status cpu0 lines0
   echo 5 >"/proc/$worker/clear_refs" # resets VmHWM to the current RSS: the peak is this run's
@@ -132,6 +134,12 @@ measure() {
   lines0=$(wc -l <"$worker_log")
   : >"$upload_file"
   : >"$request_file"
+  local perf_pid="" perf_data=$logs/perf-$path-$name.data
+  if [[ $profile -eq 1 ]]; then
+    # The whole machine, so the Worker, the Api and PostgreSQL's backends are in one picture; 49 Hz costs little.
+    perf record -a -F 49 -o "$perf_data" -q >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   run=$("$queue" "$zip")
   while true; do
     status=$(psql_db -At -c "SELECT status FROM sync_runs WHERE id = '$run'")
@@ -144,6 +152,11 @@ measure() {
     sleep 0.5
   done
   local k=$path.$name
+  if [[ -n $perf_pid ]]; then
+    kill -INT "$perf_pid" && wait "$perf_pid" 2>/dev/null || true
+    profile_report "$perf_data" "$data/profile-$path-$name.txt" "$path, ${run_label[$name]}"
+    rm -f "$perf_data"
+  fi
   # Wall time runs from the request (the upload's POST on the Api path, the queued row on the direct one) to the run's end:
   # an upload stored before the run is queued is the user's wait too.
   local requested
@@ -156,7 +169,7 @@ measure() {
   fig[$k.rss]=$(($(hwm_kb) / 1024))
   fig[$k.cpu]=$(printf "%.1f" "$(echo "$(cpu_s) - $cpu0" | bc)")
   fig[$k.load]=$(load1)
-  fig[$k.timings]=$(tail -n "+$((lines0 + 1))" "$worker_log" | grep -E "timings" | sed -E 's/^ *//' | tail -n 1 || true)
+  fig[$k.timings]=$(tail -n "+$((lines0 + 1))" "$worker_log" | grep -E "timings" | sed -E 's/^ *//' | tail -n 2 | paste -sd ' ' || true)
   # A shared broker restarted by someone else's tests hands the run back to the queue: the figure is then not clean.
   if tail -n "+$((lines0 + 1))" "$worker_log" | grep -q "handed back to the queue"; then
     log "warning: run $run was interrupted (broker restart) and ran twice; its time is not a clean measurement"
@@ -169,6 +182,25 @@ measure_three() {
   log "$1: no-change re-sync"; measure "$1" same "$data/base.zip"
   log "$1: 1 % change re-sync"; measure "$1" change "$data/change.zip"
 }
+# Where a run's CPU went, machine-wide: by process and library, then the hottest functions (JIT-compiled .NET frames resolve
+# through the perf map the Worker writes when DOTNET_PerfMapEnabled=1).
+profile_report() {
+  local data_file=$1 out=$2 title=$3
+  {
+    echo "Profile: $title ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD); perf record -a -F 49, self time)"
+    echo
+    echo "By process and library:"
+    perf report -i "$data_file" --no-children --sort comm,dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | sed -E 's/ +$//' | head -n 15 || true
+    echo
+    echo "Hottest functions:"
+    perf report -i "$data_file" --no-children --sort comm,symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | sed -E 's/ +- +- *$//; s/ +$//' | cut -c1-200 | head -n 40 || true
+  } >"$out"
+  log "profile written to $out"
+}
+if [[ $profile -eq 1 ]]; then
+  command -v perf >/dev/null || { log "--profile needs perf (apt-get install linux-perf)"; exit 1; }
+  export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 # JIT frames named through /tmp/perf-<pid>.map
+fi
 upload_file=$(mktemp)
 request_file=$(mktemp)
 
@@ -252,7 +284,6 @@ rm -f "$upload_file" "$request_file"
 
 # --- report -------------------------------------------------------------------------------------
 ratio() { printf '%.1f×' "$(echo "$1 / $floor" | bc -l)"; }
-declare -A run_label=([first]="first import" [same]="no-change re-sync" [change]="1 % change re-sync")
 declare -A goal=([first]="≤ 5×" [same]="≤ 2×" [change]="≤ 2×")
 declare -A path_label=([direct]="direct (bench/sync.sh)" [api]="through the Api (as ./run.sh, $RUN_ENVIRONMENT)")
 when=$(date -u +%Y-%m-%dT%H:%MZ)
