@@ -82,6 +82,25 @@ public sealed class SyncRunTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task R25_a_sync_request_while_an_export_run_is_open_is_refused_naming_the_export_run()
+    {
+        var district = await api.NewDistrictAsync("sync:run", "settings:write", "export:run");
+        (await district.Client.PutAsJsonAsync(district.Path + "/sync-settings", new { source = new { kind = "clever", token = "t" } })).EnsureSuccessStatusCode();
+        var export = await (await district.Client.PostAsJsonAsync(district.Path + "/export-runs", new { })).ReadAsync();
+
+        var pulled = await Problem.AssertAsync(await district.Client.PostAsJsonAsync(district.Path + "/sync-runs", new { dryRun = false }),
+            HttpStatusCode.Conflict, "run-state");
+        Assert.Equal("R25", pulled.Str("rule"));
+        Assert.Contains($"export-runs/{export.Id()}", pulled.Str("detail"));
+        var form = new MultipartFormDataContent { { new ByteArrayContent(EventWalk.DemoBundle()), "file", "roster.zip" } };
+        await Problem.AssertAsync(await district.Client.PostAsync(district.Path + "/imports", form), HttpStatusCode.Conflict, "run-state");
+
+        await using var db = api.Db();
+        Assert.Equal([export.Id()], await db.SyncRuns.Where(r => r.DistrictId == district.Id).Select(r => r.Id).ToListAsync());
+        Assert.False(await db.Uploads.AnyAsync(u => u.DistrictId == district.Id));
+    }
+
+    [Fact]
     public async Task R25_concurrent_requests_create_one_run()
     {
         var district = await CleverDistrictAsync();

@@ -20,7 +20,7 @@ public static class ImportEndpoints
         var imports = app.MapGroup("/api/v1/districts/{districtId:guid}/imports").WithTags("Imports");
         imports.MapPost("/", Import).RequireScope(Scopes.SyncRun).WithIdempotency().WithName("ImportFile")
             .ProducesProblems(StatusCodes.Status400BadRequest, ProblemTypes.EmptyFile)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblems(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.NotZipOrCsv)
+            .ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.RunState).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblems(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.NotZipOrCsv)
             .WithSummary("Upload a OneRoster CSV zip, a students.csv/staff.csv, or a guardian file; it runs like a sync (R25)")
             .DisableAntiforgery()
             // Kestrel stops a body over the limit (plus room for the multipart framing) with a 413; the form reader
@@ -51,6 +51,7 @@ public static class ImportEndpoints
         var run = RunStarter.NewRun(districtId, RunTriggers.Upload, SourceKinds.Upload, dryRun ?? false);
         run.UploadId = Guid.CreateVersion7();
         var start = await starter.StartAsync(run, (connection, transaction, token) => StoreAsync(connection, transaction, run, file, kind, token), ct);
+        if (SyncRunEndpoints.ExportRunOpen(start.Run) is { } exporting) return exporting;
         return SyncRunEndpoints.Accepted(start.Run);
     }
 

@@ -33,7 +33,7 @@ public static class SyncRunEndpoints
     {
         var runs = app.MapGroup("/api/v1/districts/{districtId:guid}/sync-runs").WithTags("SyncRuns");
 
-        runs.MapPost("/", StartRun).RequireScope(Scopes.SyncRun).WithIdempotency().WithName("StartSyncRun").ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.SourceNotPullable)
+        runs.MapPost("/", StartRun).RequireScope(Scopes.SyncRun).WithIdempotency().WithName("StartSyncRun").ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.SourceNotPullable, ProblemTypes.RunState)
             .WithSummary("Pull the configured source now (R25: an open run answers instead)");
         runs.MapGet("/", ListRuns).RequireScope(Scopes.RosterRead).WithName("ListSyncRuns");
         runs.MapGet("/{id:guid}", async Task<Results<Ok<RunDto>, ProblemHttpResult>> (Guid districtId, Guid id, RosterDbContext db, CancellationToken ct) =>
@@ -55,6 +55,14 @@ public static class SyncRunEndpoints
 
     public static Accepted<RunDto> Accepted(SyncRun run) => TypedResults.Accepted(LocationOf(run), RunDto.From(run));
 
+    /// <summary>
+    /// R25: the district's open run answers a second request, but an open export run is not a sync run the caller could follow
+    /// at sync-runs/{id}: the request is refused, naming it.
+    /// </summary>
+    public static ProblemHttpResult? ExportRunOpen(SyncRun open) => open.SourceKind != ExportRunStatuses.SourceKind ? null
+        : Problems.Conflict(ProblemTypes.RunState, "An export run of this district is open",
+            $"Export run {open.Id} is {open.Status}; a sync run can start when it ends (R25). Follow it at export-runs/{open.Id}.", "R25");
+
     private static async Task<Results<Accepted<RunDto>, ProblemHttpResult>> StartRun(
         Guid districtId, StartRunRequest? request, RosterDbContext db, RunStarter starter, CancellationToken ct)
     {
@@ -63,6 +71,7 @@ public static class SyncRunEndpoints
             return Problems.Conflict(ProblemTypes.SourceNotPullable, "This district's source is uploaded, not pulled",
                 "Upload the file with POST imports, or configure a clever, classlink or oneroster-sftp source in sync-settings.");
         var start = await starter.StartAsync(RunStarter.NewRun(districtId, RunTriggers.Api, kind, request?.DryRun ?? false), null, ct);
+        if (ExportRunOpen(start.Run) is { } exporting) return exporting;
         return Accepted(start.Run);
     }
 
@@ -136,7 +145,9 @@ public static class SyncRunEndpoints
             return Problems.Conflict(ProblemTypes.RunAlreadyReverted, "This run was already reverted", rule: "R24");
         var revert = RunStarter.NewRun(districtId, RunTriggers.Revert, RunTriggers.Revert, dryRun: false);
         revert.RevertsRunId = id;
-        return Accepted((await starter.StartAsync(revert, null, ct)).Run);
+        var start = await starter.StartAsync(revert, null, ct);
+        if (ExportRunOpen(start.Run) is { } exporting) return exporting;
+        return Accepted(start.Run);
     }
 
     private static ProblemHttpResult StateConflict(SyncRun run, string title) =>
