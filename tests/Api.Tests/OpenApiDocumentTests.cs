@@ -75,6 +75,10 @@ public sealed class OpenApiDocumentTests(ApiFactory api)
         Assert.Contains(create.GetProperty("parameters").EnumerateArray(), p => p.Str("name") == "Idempotency-Key");
         var patch = document.GetProperty("paths").GetProperty("/api/v1/districts/{districtId}/people/{id}").GetProperty("patch");
         Assert.Contains(patch.GetProperty("parameters").EnumerateArray(), p => p.Str("name") == "If-Match");
+        // A webhook has no ETag: its PATCH must not invite an If-Match it would ignore.
+        var webhook = document.GetProperty("paths").GetProperty("/api/v1/districts/{districtId}/webhooks/{id}").GetProperty("patch");
+        Assert.DoesNotContain(webhook.TryGetProperty("parameters", out var parameters) ? parameters.EnumerateArray().ToList() : [],
+            p => p.Str("name") == "If-Match");
     }
 
     /// <summary>Issue 11: what a typed client reads from the document besides the answers' shapes.</summary>

@@ -57,7 +57,8 @@ public static class OpenApiConventions
             FlattenForm(operation);
             if (metadata.OfType<IdempotentMetadata>().Any())
                 AddHeader(operation, Idempotency.Header, "Repeat a create safely: the same key and body answer the first result; another body answers 422.");
-            if (context.Description.HttpMethod is "PATCH" or "PUT")
+            // Only where a stale If-Match is refused: those operations, and only they, declare 412.
+            if (operation.Responses?.ContainsKey("412") == true)
                 AddHeader(operation, "If-Match", "The ETag you read; a stale one answers 412.");
             return Task.CompletedTask;
         });
