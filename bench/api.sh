@@ -16,8 +16,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-people=500000 duration=20 warmup=5 connections=4 pg_mode=prepared reuse_db=0 keep_db=0 write_doc=1 port=5181 api_dll="" label=""
-usage() { echo "usage: bench/api.sh [--people N] [--duration S] [--connections C] [--pgbench-mode prepared|extended] [--reuse-db] [--keep-db] [--no-doc] [--api-dll PATH] [--label TEXT]" >&2; exit 2; }
+people=500000 duration=20 warmup=5 connections=4 pg_mode=prepared reuse_db=0 keep_db=0 write_doc=1 port=5181 api_dll="" label="" profile=0
+usage() { echo "usage: bench/api.sh [--people N] [--duration S] [--connections C] [--pgbench-mode prepared|extended] [--reuse-db] [--keep-db] [--no-doc] [--api-dll PATH] [--label TEXT] [--profile]" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --people) people=$2; shift 2 ;;
@@ -29,6 +29,7 @@ while [[ $# -gt 0 ]]; do
     --no-doc) write_doc=0; shift ;;
     --api-dll) api_dll=$(realpath "$2"); shift 2 ;;
     --label) label=$2; shift 2 ;;
+    --profile) profile=1; shift ;;
     *) usage ;;
   esac
 done
@@ -124,7 +125,9 @@ if curl -s -o /dev/null "$api/health/live"; then log "port $port is busy"; drop_
 local_keyring # Production's key ring is encrypted at rest (deploy/local-run.sh)
 log "starting the Api on $api (log: $run_dir/api.log)"
 # The working directory is the build output, as in the container (WORKDIR /app), so appsettings.json applies.
-(cd "$api_dir" && exec env ConnectionStrings__Roster="$bench_cs" ASPNETCORE_ENVIRONMENT=Production \
+# --profile: JIT-compiled frames are named through /tmp/perf-<pid>.map.
+perf_env=(); [[ $profile -eq 0 ]] || perf_env=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
+(cd "$api_dir" && exec env "${perf_env[@]}" ConnectionStrings__Roster="$bench_cs" ASPNETCORE_ENVIRONMENT=Production \
   ROSTERSYNC_OPERATOR_KEY="op_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   RateLimit__PermitsPerMinute=2000000000 dotnet RosterSync.Api.dll --urls "$api") >"$run_dir/api.log" 2>&1 &
 api_pid=$!
@@ -211,7 +214,29 @@ measure() {
   result[$name.pg.cpu.client]=$(awk -v n="$n" '{ printf "%.3f", ($1 + $2) * 1000 / n }' "$run_dir/time-pgbench-$name")
   rm -f "$run_dir/pg-$name".*
   log "$name: Api ${result[$name.api]} req/s (p99 ${result[$name.api.p99]} ms), pgbench ${result[$name.pg]} tps (p99 ${result[$name.pg.p99]} ms)"
+  [[ $profile -eq 0 ]] || profile_api "$name" "$paths"
 }
+# Where the Api process spends its CPU on one request kind: perf samples it during a separate wrk run of the same length, so
+# the measured run above is not slowed by the sampling. Self time by function, the hottest first.
+profile_api() {
+  local name=$1 paths=$2 data=$run_dir/perf-$1.data
+  perf record -F 499 -g -p "$api_pid" -o "$data" -q >/dev/null 2>&1 &
+  local perf_pid=$!
+  wrk_run "$duration" "$paths" >/dev/null
+  kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+  {
+    echo "Api process, ${row_label[$name]}: by library"
+    perf report -i "$data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | sed -E 's/ +$//' | head -n 10 || true
+    echo
+    echo "Api process, ${row_label[$name]}: hottest functions (self), then the heaviest call paths from the request (children)"
+    perf report -i "$data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-180 | sed -E 's/ +$//' | head -n 30 || true
+    echo
+    perf report -i "$data" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-180 | sed -E 's/ +$//' | head -n 40 || true
+  } >"$work/profile-$name.txt"
+  rm -f "$data"
+  log "$name: profile of the Api written to $work/profile-$name.txt"
+}
+declare -A row_label=([first]='`GET people?limit=100`, first page' [deep]='`GET people?limit=100&cursor=…`, 16 deep pages' [byid]='`GET people/{id}`, 32 ids')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 measure first "$run_dir/first.paths" "${pg_args_first[@]}"
 measure deep "$run_dir/deep.paths" "${pg_args_deep[@]}"
@@ -221,7 +246,6 @@ api_rss=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$api_pid/status" 2>/
 
 # --- report ----------------------------------------------------------------------------------
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", 100 * a / b }'; }
-declare -A row_label=([first]='`GET people?limit=100`, first page' [deep]='`GET people?limit=100&cursor=…`, 16 deep pages' [byid]='`GET people/{id}`, 32 ids')
 ok() { if [[ $1 -eq 1 ]]; then echo "met"; else echo "**missed**"; fi; }
 now=$(date -u +'%Y-%m-%d %H:%M UTC')
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)

@@ -193,7 +193,7 @@ profile_report() {
     perf report -i "$data_file" --no-children --sort comm,dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | sed -E 's/ +$//' | head -n 15 || true
     echo
     echo "Hottest functions:"
-    perf report -i "$data_file" --no-children --sort comm,symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | sed -E 's/ +- +- *$//; s/ +$//' | cut -c1-200 | head -n 40 || true
+    perf report -i "$data_file" --no-children --sort comm,symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-200 | sed -E 's/ +- +- *$//; s/ +$//' | head -n 40 || true
   } >"$out"
   log "profile written to $out"
 }
