@@ -76,7 +76,9 @@ public sealed class FaultCluster : IAsyncLifetime
         RabbitMq = new TcpFaultProxy(Broker.Host, Broker.Port);
 
         var api = FreePort();
-        Api = ServiceProcess.Start("api", Dll("Api"), [.. CommonSettings(), new("ROSTERSYNC_OPERATOR_KEY", _operatorKey), new("Runs__PublishTimeout", "00:00:03")],
+        Api = ServiceProcess.Start("api", Dll("Api"), [.. CommonSettings(), new("ROSTERSYNC_OPERATOR_KEY", _operatorKey), new("Runs__PublishTimeout", "00:00:03"),
+                // Concurrency scenarios send hundreds of edits a second with the operator key.
+                new("RateLimit__PermitsPerMinute", "1000000")],
             Path.Combine(Logs, "api.log"), "--urls", $"http://127.0.0.1:{api}");
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{api}"), Timeout = TimeSpan.FromSeconds(60) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _operatorKey);
