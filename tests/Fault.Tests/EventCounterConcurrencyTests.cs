@@ -29,7 +29,7 @@ public sealed class EventCounterConcurrencyTests(FaultCluster cluster, ITestOutp
         var (status, import) = await Cluster.ImportAsync(district);
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal(RunStatus.Succeeded, await Cluster.WaitForEndAsync(import, FaultCluster.RunEndBound));
-        var people = await PeopleAsync(district);
+        var people = await Cluster.PeopleAsync(district, People);
         var deadlocksBefore = await DeadlocksAsync(TimeSpan.FromSeconds(1.5));
 
         using var response = await Cluster.Http.PostAsync(new Uri($"/api/v1/districts/{district}/sync-runs/{import}/revert", UriKind.Relative), null);
@@ -49,7 +49,7 @@ public sealed class EventCounterConcurrencyTests(FaultCluster cluster, ITestOutp
                 answers.Add((edit.StatusCode, clock.Elapsed, during));
             }
         })).ToList();
-        var ended = await WaitForRevertAsync(revert, () => Volatile.Write(ref applying, true));
+        var ended = await WaitForRevertAsync(district, revert, () => Volatile.Write(ref applying, true));
         var endedAt = DateTime.UtcNow;
         // A few more edits after the commit, then stop.
         await Task.Delay(500);
@@ -81,7 +81,7 @@ public sealed class EventCounterConcurrencyTests(FaultCluster cluster, ITestOutp
     }
 
     /// <summary>Waits for the revert to end, approving it if it stops for approval (R21); <paramref name="onApplying"/> once it applies.</summary>
-    private async Task<string> WaitForRevertAsync(Guid revert, Action onApplying)
+    private async Task<string> WaitForRevertAsync(Guid district, Guid revert, Action onApplying)
     {
         var until = DateTime.UtcNow + FaultCluster.RunEndBound;
         while (DateTime.UtcNow < until)
@@ -90,30 +90,13 @@ public sealed class EventCounterConcurrencyTests(FaultCluster cluster, ITestOutp
             if (run.Status == RunStatus.Running && run.Phase == RunPhases.Applying) onApplying();
             if (run.Status == RunStatus.AwaitingApproval)
             {
-                using var approve = await Cluster.Http.PostAsync(new Uri($"/api/v1/districts/{await DistrictOfAsync(revert)}/sync-runs/{revert}/approve", UriKind.Relative), null);
+                using var approve = await Cluster.Http.PostAsync(new Uri($"/api/v1/districts/{district}/sync-runs/{revert}/approve", UriKind.Relative), null);
                 approve.EnsureSuccessStatusCode();
             }
             else if (run.Ended) return run.Status;
             await Task.Delay(20);
         }
         throw new TimeoutException($"revert {revert} did not end within {FaultCluster.RunEndBound}");
-    }
-
-    private async Task<Guid> DistrictOfAsync(Guid run)
-    {
-        await using var command = Cluster.Db.CreateCommand("SELECT district_id FROM sync_runs WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = run });
-        return (Guid)(await command.ExecuteScalarAsync())!;
-    }
-
-    private async Task<List<Guid>> PeopleAsync(Guid district)
-    {
-        await using var command = Cluster.Db.CreateCommand($"SELECT id FROM people WHERE district_id = $1 ORDER BY id LIMIT {People}");
-        command.Parameters.Add(new NpgsqlParameter { Value = district });
-        var people = new List<Guid>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) people.Add(reader.GetGuid(0));
-        return people;
     }
 
     /// <summary>PostgreSQL's count of deadlocks it detected in the suite's database, after <paramref name="settle"/> for backends to report.</summary>

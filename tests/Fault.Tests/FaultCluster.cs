@@ -282,6 +282,18 @@ public sealed class FaultCluster : IAsyncLifetime
         return row;
     }
 
+    /// <summary>The first <paramref name="limit"/> people of the district, by id.</summary>
+    public async Task<List<Guid>> PeopleAsync(Guid districtId, int limit)
+    {
+        await using var command = Db.CreateCommand("SELECT id FROM people WHERE district_id = $1 ORDER BY id LIMIT $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = districtId });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var people = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) people.Add(reader.GetGuid(0));
+        return people;
+    }
+
     public async Task<long> ScalarAsync(string sql, params object[] args)
     {
         await using var command = Db.CreateCommand(sql);

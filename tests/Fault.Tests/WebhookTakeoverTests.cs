@@ -108,12 +108,7 @@ public sealed class WebhookTakeoverTests(FaultCluster cluster, ITestOutputHelper
     /// <summary>Api edits of people the import created: one person.updated event each.</summary>
     private async Task EditPeopleAsync(Guid district)
     {
-        await using var command = Cluster.Db.CreateCommand($"SELECT id FROM people WHERE district_id = $1 ORDER BY id LIMIT {Edits}");
-        command.Parameters.Add(new NpgsqlParameter { Value = district });
-        var people = new List<Guid>();
-        await using (var reader = await command.ExecuteReaderAsync())
-            while (await reader.ReadAsync()) people.Add(reader.GetGuid(0));
-        foreach (var id in people)
+        foreach (var id in await Cluster.PeopleAsync(district, Edits))
         {
             using var response = await Cluster.Http.PatchAsync(new Uri($"/api/v1/districts/{district}/people/{id}", UriKind.Relative),
                 JsonContent.Create(new { room = "W14" }));
