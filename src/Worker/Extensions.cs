@@ -1,6 +1,7 @@
 using MassTransit;
 using RosterSync.Domain.Model;
 using RosterSync.ServiceDefaults;
+using RosterSync.Worker.Events;
 using RosterSync.Worker.Export;
 using RosterSync.Worker.Runs;
 using RosterSync.Worker.Sources;
@@ -45,6 +46,7 @@ public static class Extensions
         builder.Services.AddSingleton<QueueDepthSampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueDepthSampler>());
         builder.AddWebhookDelivery();
+        builder.AddEventRetention();
         return builder;
     }
 }

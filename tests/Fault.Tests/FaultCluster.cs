@@ -28,6 +28,13 @@ public sealed class FaultCluster : IAsyncLifetime
     /// <summary>Lease timings for the suite (R29): a killed Worker's run is taken over about 8 s after its last renewal.</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(8);
 
+    /// <summary>
+    /// Webhook delivery timings for the suite: a Worker waits up to 10 s for a receiver's answer and holds its delivery for 12 s, so
+    /// a killed Worker's delivery is taken over at most 12 s after its claim, and a slow receiver alone never causes a takeover.
+    /// </summary>
+    public static readonly TimeSpan WebhookTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan WebhookLeaseDuration = TimeSpan.FromSeconds(12);
+
     /// <summary>bench/Generator's shape: three fifths of its size S, so that a first import takes a few seconds on a busy machine.</summary>
     private static readonly string[] BundleShape =
         ["--schools", "6", "--students", "3000", "--staff", "240", "--guardians", "2400", "--classes", "360", "--enrollments", "18000"];
@@ -69,7 +76,9 @@ public sealed class FaultCluster : IAsyncLifetime
         RabbitMq = new TcpFaultProxy(Broker.Host, Broker.Port);
 
         var api = FreePort();
-        Api = ServiceProcess.Start("api", Dll("Api"), [.. CommonSettings(), new("ROSTERSYNC_OPERATOR_KEY", _operatorKey), new("Runs__PublishTimeout", "00:00:03")],
+        Api = ServiceProcess.Start("api", Dll("Api"), [.. CommonSettings(), new("ROSTERSYNC_OPERATOR_KEY", _operatorKey), new("Runs__PublishTimeout", "00:00:03"),
+                // Concurrency scenarios send hundreds of edits a second with the operator key.
+                new("RateLimit__PermitsPerMinute", "1000000")],
             Path.Combine(Logs, "api.log"), "--urls", $"http://127.0.0.1:{api}");
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{api}"), Timeout = TimeSpan.FromSeconds(60) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _operatorKey);
@@ -115,6 +124,10 @@ public sealed class FaultCluster : IAsyncLifetime
             // As deployed: Production, so the Data Protection key ring is encrypted to a certificate, the same for every process.
             new("DOTNET_ENVIRONMENT", "Production"), new("ASPNETCORE_ENVIRONMENT", "Production"),
             .. KeyRingCertificate.Settings.Select(s => new KeyValuePair<string, string>(s.Key.Replace(":", "__", StringComparison.Ordinal), s.Value!)),
+            // Webhook receivers of the suite listen on 127.0.0.1; small batches make several deliveries of a few events.
+            new("Webhooks__AllowPrivateTargets", "true"), new("Webhooks__BatchSize", "5"), new("Webhooks__PollInterval", "00:00:00.200"),
+            new("Webhooks__Timeout", WebhookTimeout.ToString("c", CultureInfo.InvariantCulture)),
+            new("Webhooks__LeaseDuration", WebhookLeaseDuration.ToString("c", CultureInfo.InvariantCulture)),
         ];
     }
 
@@ -148,8 +161,11 @@ public sealed class FaultCluster : IAsyncLifetime
     public IEnumerable<string> ExitedOnTheirOwn() => _workers.Append(Api).Where(p => p.HasExited).Select(p => $"{p.Name} ({p.LogPath})");
 
     /// <summary>The Worker process named by the run's lease (R29: lease_owner is host/pid/…), or null when no live Worker of ours holds it.</summary>
-    public ServiceProcess? Holder(RunRow run) =>
-        run.LeaseOwner?.Split('/') is [_, var pid, ..] && int.TryParse(pid, CultureInfo.InvariantCulture, out var id)
+    public ServiceProcess? Holder(RunRow run) => HolderOf(run.LeaseOwner);
+
+    /// <summary>The Worker process a lease owner (host/pid/…, of a run or a webhook delivery) names, or null when no live Worker of ours.</summary>
+    public ServiceProcess? HolderOf(string? leaseOwner) =>
+        leaseOwner?.Split('/') is [_, var pid, ..] && int.TryParse(pid, CultureInfo.InvariantCulture, out var id)
             ? _workers.FirstOrDefault(w => w.Id == id) : null;
 
     /// <summary>How many times the Worker logs (killed Workers' included) say the run was started.</summary>
@@ -192,6 +208,16 @@ public sealed class FaultCluster : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode) return (response.StatusCode, Guid.Empty);
         return (response.StatusCode, JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid());
+    }
+
+    /// <summary>Subscribes <paramref name="receiver"/> to the district's events of <paramref name="types"/> and gives it the secret.</summary>
+    public async Task<Guid> SubscribeAsync(Guid districtId, WebhookReceiver receiver, params string[] types)
+    {
+        using var response = await Http.PostAsJsonAsync(new Uri($"/api/v1/districts/{districtId}/webhooks", UriKind.Relative), new { url = receiver.Url, eventTypes = types });
+        response.EnsureSuccessStatusCode();
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        receiver.Secrets["current"] = created.GetProperty("secret").GetString()!;
+        return created.GetProperty("webhook").GetProperty("id").GetGuid();
     }
 
     // --- the database, read directly (never through the proxy) ---------------------------------------------------------
@@ -254,6 +280,18 @@ public sealed class FaultCluster : IAsyncLifetime
         var row = new FaultRow(scenario, runs.Count, ends.Count(e => e is null), lost, extra, recovery, outcome);
         Table.Add(row);
         return row;
+    }
+
+    /// <summary>The first <paramref name="limit"/> people of the district, by id.</summary>
+    public async Task<List<Guid>> PeopleAsync(Guid districtId, int limit)
+    {
+        await using var command = Db.CreateCommand("SELECT id FROM people WHERE district_id = $1 ORDER BY id LIMIT $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = districtId });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var people = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) people.Add(reader.GetGuid(0));
+        return people;
     }
 
     public async Task<long> ScalarAsync(string sql, params object[] args)

@@ -80,12 +80,16 @@ public static class EventFeed
         return new FeedPosition(await command.ExecuteScalarAsync(ct) is long seq ? seq : 0, FeedPosition.End);
     }
 
-    /// <summary>Whether an event after the cursor is older than the retention: the client missed events the feed no longer serves.</summary>
+    /// <summary>
+    /// Whether an event after the cursor is older than the retention: the client missed events the feed no longer serves. Api edits
+    /// stay in the journal; run outcomes past the retention are purged, and the district's <c>expired_seq</c> remembers them.
+    /// </summary>
     private static async Task<bool> ExpiredAsync(NpgsqlConnection connection, Guid districtId, FeedPosition after, DateTimeOffset cutoff, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("""
             SELECT EXISTS (SELECT 1 FROM manual_changes WHERE district_id = $1 AND seq >= $2 AND changed_at < $3)
                 OR EXISTS (SELECT 1 FROM run_events WHERE district_id = $1 AND seq >= $2 AND occurred_at < $3)
+                OR EXISTS (SELECT 1 FROM event_sequences WHERE district_id = $1 AND expired_seq >= $2)
             """, connection);
         Add(command, districtId, after.Sub == FeedPosition.End ? after.Seq + 1 : after.Seq, cutoff);
         return await command.ExecuteScalarAsync(ct) is true;

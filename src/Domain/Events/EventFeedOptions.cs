@@ -15,4 +15,7 @@ public sealed class EventFeedOptions
     /// <c>rereadRoster: true</c> instead of one event per record: a first import of a district, or a revert of one.
     /// </summary>
     [Range(1, int.MaxValue)] public int BulkRunThreshold { get; set; } = 10_000;
+
+    /// <summary>How often a Worker purges what only the feed and webhooks keep past the retention (EventRetention).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
 }

@@ -25,4 +25,10 @@ public sealed class EventSequence
 {
     public Guid DistrictId { get; set; }
     public long LastSeq { get; set; }
+
+    /// <summary>
+    /// Every event up to this number has passed the retention and its run_events row is purged (EventRetention): a cursor before it
+    /// answers 410 although the rows that would show it are gone.
+    /// </summary>
+    public long ExpiredSeq { get; set; }
 }

@@ -43,6 +43,8 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         b.HasIndex(d => new { d.SubscriptionId, d.Id });
         // The sender's scan: due pending deliveries.
         b.HasIndex(d => d.NextAttemptAt).HasFilter("status = 'pending'");
+        // The retention purge's scan (EventRetention): finished deliveries by age.
+        b.HasIndex(d => d.FinishedAt).HasFilter("status <> 'pending'");
         b.Property(d => d.MessageId).HasMaxLength(40);
     }
 }

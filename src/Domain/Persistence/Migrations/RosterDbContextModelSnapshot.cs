@@ -29,6 +29,10 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("district_id");
 
+                    b.Property<long>("ExpiredSeq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("expired_seq");
+
                     b.Property<long>("LastSeq")
                         .HasColumnType("bigint")
                         .HasColumnName("last_seq");
@@ -199,6 +203,10 @@ namespace RosterSync.Domain.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_webhook_deliveries");
+
+                    b.HasIndex("FinishedAt")
+                        .HasDatabaseName("ix_webhook_deliveries_finished_at")
+                        .HasFilter("status <> 'pending'");
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_webhook_deliveries_next_attempt_at")

@@ -6,19 +6,26 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using StandardWebhooks;
+using Microsoft.Extensions.DependencyInjection;
 using StandardWebhooks.Diagnostics;
+using Xunit;
 
-namespace RosterSync.Api.Tests;
+namespace RosterSync.TestSupport;
 
 /// <summary>
 /// A webhook receiver on 127.0.0.1, as an integrator would write one: every request's signature is checked with the reference
 /// StandardWebhooks library against each secret it holds, before it answers. <see cref="Answers"/> scripts its answers in order
-/// (then 204 for ever).
+/// (then 204 for ever). <see cref="HoldNext"/> keeps the next verified request open, unanswered, until released or until the
+/// sender goes away (a killed Worker): what a Worker sees of a receiver that is slow to answer.
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<(int Status, string? RetryAfter)> _answers = new();
+    private TaskCompletionSource? _hold;
+
+    /// <summary>A request held by <see cref="HoldNext"/>, never answered: <see cref="Received.AnsweredWith"/>.</summary>
+    public const int Unanswered = 0;
 
     public sealed record Received(DateTimeOffset At, string MessageId, string Signature, string Body, int AnsweredWith, IReadOnlyList<string> VerifiedWith)
     {
@@ -43,6 +50,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
             var verified = receiver.Secrets.Where(s => Verifies(s.Value, body, request.Headers)).Select(s => s.Key).ToList();
+            if (verified.Count > 0 && Interlocked.Exchange(ref receiver._hold, null) is { } hold)
+            {
+                receiver.Requests.Enqueue(new Received(DateTimeOffset.UtcNow, request.Headers["webhook-id"].ToString(),
+                    request.Headers["webhook-signature"].ToString(), body, Unanswered, verified));
+                await Task.WhenAny(hold.Task, Task.Delay(Timeout.Infinite, request.HttpContext.RequestAborted));
+                request.HttpContext.Abort();
+                return Results.Empty;
+            }
             var (status, retryAfter) = verified.Count == 0 ? (400, null) : receiver._answers.TryDequeue(out var next) ? next : (204, null);
             receiver.Requests.Enqueue(new Received(DateTimeOffset.UtcNow, request.Headers["webhook-id"].ToString(),
                 request.Headers["webhook-signature"].ToString(), body, status, verified));
@@ -58,6 +73,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public void Answers(params (int Status, string? RetryAfter)[] answers)
     {
         foreach (var answer in answers) _answers.Enqueue(answer);
+    }
+
+    /// <summary>Holds the next verified request open without an answer; the returned source releases it (the connection is then aborted).</summary>
+    public TaskCompletionSource HoldNext()
+    {
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _hold = hold;
+        return hold;
     }
 
     /// <summary>Waits until a request satisfies <paramref name="done"/>, or fails the test after <paramref name="seconds"/>.</summary>
