@@ -20,9 +20,10 @@ namespace RosterSync.Api.Tests.Export;
 /// <summary>
 /// An export connection's URLs are checked like webhook URLs (<see cref="TargetUrlRules"/>): loopback, private, link-local and
 /// plain-http targets are refused unless <c>Export:AllowPrivateTargets</c> is on, when written (a 400 naming the member) and
-/// again by the Worker on the address it connects to. This factory leaves the option off, as in production.
+/// again by the Worker on the address it connects to. The shared Api leaves the option off, as in production.
 /// </summary>
-public sealed class ExportTargetTests(ApiFactory api) : IClassFixture<ApiFactory>
+[Collection(SharedApi.Name)]
+public sealed class ExportTargetTests(ApiFactory api)
 {
     private static object Connection(string baseUrl, string tokenUrl = "/oauth/token", string openApiUrl = "/metadata/openapi.json") => new
     {
