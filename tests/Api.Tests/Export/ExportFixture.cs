@@ -74,6 +74,15 @@ public sealed class ExportFixture : IAsyncLifetime
         return connection;
     }
 
+    /// <summary>A new district (every scope) with one school, Lincoln High (255901), served by a connection mapped in full.</summary>
+    public async Task<(TestDistrict District, School School)> ConnectedDistrictAsync()
+    {
+        var district = await Api.NewDistrictAsync(Registrations.AllScopes);
+        var school = await SchoolAsync(district.Id, "Lincoln High", "255901");
+        await ConnectedAsync(district, school.Id);
+        return (district, school);
+    }
+
     public async Task<School> SchoolAsync(Guid districtId, string name, string identifier)
     {
         var now = DateTimeOffset.UtcNow;

@@ -158,9 +158,7 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
     [Fact]
     public async Task Retries_429_honouring_Retry_After_and_5xx_but_never_another_4xx()
     {
-        var district = await Api.NewDistrictAsync(AllScopes);
-        var school = await fixture.SchoolAsync(district.Id, "Lincoln High", "255901");
-        await fixture.ConnectedAsync(district, school.Id);
+        var (district, school) = await fixture.ConnectedDistrictAsync();
         var ok = await ApprovedAsync(district, school.Id, Answers(localId: "R200001", email: "r1@x.org"));
         var refused = await ApprovedAsync(district, school.Id, Answers(localId: "R200002", email: "r2@x.org", birth: "01/01/2031"));
 
@@ -177,9 +175,7 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
     [Fact]
     public async Task A_target_that_hangs_is_timed_out_and_retried()
     {
-        var district = await Api.NewDistrictAsync(AllScopes);
-        var school = await fixture.SchoolAsync(district.Id, "Lincoln High", "255901");
-        await fixture.ConnectedAsync(district, school.Id);
+        var (district, school) = await fixture.ConnectedDistrictAsync();
         var registration = await ApprovedAsync(district, school.Id, Answers(localId: "T300001", email: "t1@x.org"));
 
         fixture.Sis.Fail(SisFault.Hang(TimeSpan.FromSeconds(20)));
@@ -218,9 +214,7 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
     [Fact]
     public async Task R29_a_dead_Workers_export_run_is_taken_over_and_a_registration_already_sent_is_not_sent_again()
     {
-        var district = await Api.NewDistrictAsync(AllScopes);
-        var school = await fixture.SchoolAsync(district.Id, "Lincoln High", "255901");
-        await fixture.ConnectedAsync(district, school.Id);
+        var (district, school) = await fixture.ConnectedDistrictAsync();
         var sent = await ApprovedAsync(district, school.Id, Answers(localId: "D500001", email: "d1@x.org"));
         var pending = await ApprovedAsync(district, school.Id, Answers(localId: "D500002", email: "d2@x.org"));
 
@@ -250,9 +244,7 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
     [Fact]
     public async Task Cancelling_a_queued_export_run_ends_it_at_once_with_every_registration_pending_and_an_export_run_cancelled_event()
     {
-        var district = await Api.NewDistrictAsync(AllScopes);
-        var school = await fixture.SchoolAsync(district.Id, "Lincoln High", "255901");
-        await fixture.ConnectedAsync(district, school.Id);
+        var (district, school) = await fixture.ConnectedDistrictAsync();
         var registration = await ApprovedAsync(district, school.Id, Answers(localId: "C700001", email: "c1@x.org"));
         // Queued and published (in the future: the dispatcher leaves it alone), so no Worker claims it before the cancel.
         var run = new SyncRun
@@ -280,9 +272,7 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
     [Fact]
     public async Task Cancelling_a_running_export_run_stops_it_before_its_next_registration_sent_ones_stay_sent_the_rest_pending()
     {
-        var district = await Api.NewDistrictAsync(AllScopes);
-        var school = await fixture.SchoolAsync(district.Id, "Lincoln High", "255901");
-        await fixture.ConnectedAsync(district, school.Id);
+        var (district, school) = await fixture.ConnectedDistrictAsync();
         var students = new Dictionary<Guid, string>();
         for (var i = 0; i < 8; i++) students[await ApprovedAsync(district, school.Id, Answers(localId: $"C71000{i}", email: $"c7{i}@x.org"))] = $"C71000{i}";
         fixture.Sis.PostDelay = TimeSpan.FromMilliseconds(250);
