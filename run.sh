@@ -28,6 +28,9 @@ dotnet build RosterSync.sln -c Release -nologo -v:q -clp:ErrorsOnly
 echo "run.sh: applying database migrations"
 dotnet src/Worker/bin/Release/net10.0/RosterSync.Worker.dll --migrate >/dev/null
 
+# The fake SIS listens on 127.0.0.1 over http: the demo allows private export targets (never in production).
+if [[ ${ROSTERSYNC_FAKE_SIS:-0} == 1 ]]; then export Export__AllowPrivateTargets=true; fi
+
 mkdir -p .local/logs
 pids=()
 stop() {

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using RosterSync.Domain;
 using RosterSync.Domain.Events;
 using Microsoft.Extensions.Configuration;
 using RosterSync.ServiceDefaults;
@@ -177,13 +178,13 @@ public sealed class WebhookTests(EventFeedTests.Factory api) : WithWorker, IClas
     [Fact]
     public async Task Private_and_loopback_urls_are_refused_unless_the_operator_allows_them()
     {
-        Assert.NotNull(WebhookUrlRules.Check("https://127.0.0.1/hook", allowPrivateTargets: false));
-        Assert.NotNull(WebhookUrlRules.Check("https://10.1.2.3/hook", allowPrivateTargets: false));
-        Assert.NotNull(WebhookUrlRules.Check("https://[::1]/hook", allowPrivateTargets: false));
-        Assert.NotNull(WebhookUrlRules.Check("https://localhost/hook", allowPrivateTargets: false));
-        Assert.NotNull(WebhookUrlRules.Check("http://hooks.example.com/x", allowPrivateTargets: false));
-        Assert.Null(WebhookUrlRules.Check("https://hooks.example.com/x", allowPrivateTargets: false));
-        Assert.Null(WebhookUrlRules.Check("http://127.0.0.1:5000/hook", allowPrivateTargets: true));
+        Assert.NotNull(TargetUrlRules.Check("https://127.0.0.1/hook", allowPrivateTargets: false));
+        Assert.NotNull(TargetUrlRules.Check("https://10.1.2.3/hook", allowPrivateTargets: false));
+        Assert.NotNull(TargetUrlRules.Check("https://[::1]/hook", allowPrivateTargets: false));
+        Assert.NotNull(TargetUrlRules.Check("https://localhost/hook", allowPrivateTargets: false));
+        Assert.NotNull(TargetUrlRules.Check("http://hooks.example.com/x", allowPrivateTargets: false));
+        Assert.Null(TargetUrlRules.Check("https://hooks.example.com/x", allowPrivateTargets: false));
+        Assert.Null(TargetUrlRules.Check("http://127.0.0.1:5000/hook", allowPrivateTargets: true));
 
         var district = await api.NewDistrictAsync(EventWalk.AllScopes);
         var problem = await Problem.AssertAsync(await district.Client.PostAsJsonAsync(district.Path + "/webhooks", new { url = "ftp://example.com/x" }),

@@ -33,6 +33,9 @@ public sealed class SisState
     public ConcurrentQueue<SisFault> Faults { get; } = new();
     public ConcurrentQueue<SisRequest> Requests { get; } = new();
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+    /// <summary>How long every resource POST is held after it was stored and before it is answered: a slow SIS, so a kill lands mid-run.</summary>
+    public TimeSpan PostDelay { get; set; }
+    private readonly ConcurrentDictionary<(string Path, string Student), int> _postsPerStudent = new();
     private int _tokensIssued;
     public int TokensIssued => Volatile.Read(ref _tokensIssued);
     public void TokenIssued() => Interlocked.Increment(ref _tokensIssued);
@@ -41,6 +44,11 @@ public sealed class SisState
     {
         foreach (var fault in faults) Faults.Enqueue(fault);
     }
+
+    /// <summary>How many POSTs to <paramref name="path"/> named this student's natural key (studentUniqueId), answered or not.</summary>
+    public int PostsOf(string path, string studentUniqueId) => _postsPerStudent.GetValueOrDefault((path, studentUniqueId));
+
+    internal void Received(string path, string studentUniqueId) => _postsPerStudent.AddOrUpdate((path, studentUniqueId), 1, (_, n) => n + 1);
 
     public IEnumerable<SisRequest> Posts(string path) => Requests.Where(r => r.Method == "POST" && r.Path == path);
 }
@@ -134,6 +142,7 @@ public static class FakeSisApp
     {
         using var reader = new StreamReader(http.Request.Body);
         var body = await reader.ReadToEndAsync(http.RequestAborted);
+        if (StudentKeyOf(body) is { } student) state.Received(http.Request.Path, student);
         IResult result;
         if (state.Faults.TryDequeue(out var fault))
         {
@@ -145,12 +154,29 @@ public static class FakeSisApp
             result = fault.Status == 0 ? Handle(http, state, body, handle) : Problem(fault.Status, "urn:ed-fi:api:fault", "Scripted fault", null);
         }
         else result = Handle(http, state, body, handle);
+        if (state.PostDelay > TimeSpan.Zero)
+        {
+            try { await Task.Delay(state.PostDelay, http.RequestAborted); } catch (OperationCanceledException) { return; }
+        }
         http.Response.OnStarting(() =>
         {
             state.Requests.Enqueue(new SisRequest(http.Request.Method, http.Request.Path, http.Response.StatusCode, body, DateTimeOffset.UtcNow, http.Request.Headers.Authorization.ToString()));
             return Task.CompletedTask;
         });
         await result.ExecuteAsync(http);
+    }
+
+    /// <summary>The student a resource body names: a student's studentUniqueId, or an association's studentReference.</summary>
+    private static string? StudentKeyOf(string body)
+    {
+        try
+        {
+            return JsonNode.Parse(body) is JsonObject json ? Text(json, "studentUniqueId") ?? (json["studentReference"] as JsonObject is { } s ? Text(s, "studentUniqueId") : null) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static IResult Handle(HttpContext http, SisState state, string body, Func<JsonObject, SisState, IResult> handle)

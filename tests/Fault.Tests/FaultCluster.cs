@@ -123,6 +123,8 @@ public sealed class FaultCluster : IAsyncLifetime
             new("RabbitMq__VirtualHost", Broker.VirtualHost), new("RabbitMq__Username", Broker.Username), new("RabbitMq__Password", Broker.Password),
             // As deployed: Production, so the Data Protection key ring is encrypted to a certificate, the same for every process.
             new("DOTNET_ENVIRONMENT", "Production"), new("ASPNETCORE_ENVIRONMENT", "Production"),
+            // The export scenario's fake SIS listens on 127.0.0.1 over http.
+            new("Export__AllowPrivateTargets", "true"),
             .. KeyRingCertificate.Settings.Select(s => new KeyValuePair<string, string>(s.Key.Replace(":", "__", StringComparison.Ordinal), s.Value!)),
             // Webhook receivers of the suite listen on 127.0.0.1; small batches make several deliveries of a few events.
             new("Webhooks__AllowPrivateTargets", "true"), new("Webhooks__BatchSize", "5"), new("Webhooks__PollInterval", "00:00:00.200"),

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using RosterSync.Api.Auth;
 using RosterSync.Api.Http;
 using RosterSync.Contracts;
+using RosterSync.Domain;
 using RosterSync.Domain.Export;
 using RosterSync.Domain.Persistence;
 using RosterSync.ServiceDefaults;
@@ -72,6 +73,7 @@ public static class ExportConnectionEndpoints
     public static IServiceCollection AddExportConnections(this IServiceCollection services)
     {
         services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ExportTargetOptions>().BindConfiguration(ExportTargetOptions.Section);
         services.AddScoped(sp => sp.GetRequiredService<IScopedClientFactory>().CreateRequestClient<RefreshExportTargets>(
             RequestTimeout.After(ms: (int)sp.GetRequiredService<IOptions<ExportOptions>>().Value.WorkerTimeout.TotalMilliseconds)));
         services.AddScoped(sp => sp.GetRequiredService<IScopedClientFactory>().CreateRequestClient<SendExportTestRecord>(
@@ -122,11 +124,12 @@ public static class ExportConnectionEndpoints
     }
 
     private static async Task<Results<Created<ExportConnectionDto>, ValidationProblem>> Create(
-        Guid districtId, ExportConnectionInput input, RosterDbContext db, SecretProtector protector, ILogger<ExportConnectionInput> logger, CancellationToken ct)
+        Guid districtId, ExportConnectionInput input, RosterDbContext db, SecretProtector protector, IOptions<ExportTargetOptions> targets, ILogger<ExportConnectionInput> logger,
+        CancellationToken ct)
     {
         var secrets = new Dictionary<string, string>();
         ApplySecret(input.Auth, secrets);
-        if (await ValidateAsync(db, districtId, input, secrets, ct) is { Count: > 0 } errors) return Problems.Invalid(errors);
+        if (await ValidateAsync(db, districtId, input, secrets, targets.Value.AllowPrivateTargets, ct) is { Count: > 0 } errors) return Problems.Invalid(errors);
         var now = DateTimeOffset.UtcNow;
         var connection = new ExportConnection
         {
@@ -149,7 +152,8 @@ public static class ExportConnectionEndpoints
     }
 
     private static async Task<Results<Ok<ExportConnectionDto>, ValidationProblem, ProblemHttpResult>> Update(
-        Guid districtId, Guid id, ExportConnectionInput input, HttpRequest request, HttpResponse response, RosterDbContext db, SecretProtector protector, CancellationToken ct)
+        Guid districtId, Guid id, ExportConnectionInput input, HttpRequest request, HttpResponse response, RosterDbContext db, SecretProtector protector,
+        IOptions<ExportTargetOptions> targets, CancellationToken ct)
     {
         var connection = await db.ExportConnections.SingleAsync(c => c.DistrictId == districtId && c.Id == id, ct);
         if (!ETags.IfMatchAllows(request, db.Entry(connection).Property<uint>(Domain.Model.RowVersion.Property).CurrentValue)) return Problems.PreconditionFailed();
@@ -157,7 +161,7 @@ public static class ExportConnectionEndpoints
         // Another kind of auth needs its own secret: the old one is not carried over.
         if (input.Auth?.Kind is { } kind && kind != connection.AuthKind) secrets.Clear();
         ApplySecret(input.Auth, secrets);
-        if (await ValidateAsync(db, districtId, input, secrets, ct) is { Count: > 0 } errors) return Problems.Invalid(errors);
+        if (await ValidateAsync(db, districtId, input, secrets, targets.Value.AllowPrivateTargets, ct) is { Count: > 0 } errors) return Problems.Invalid(errors);
         connection.Name = input.Name!.Trim();
         connection.BaseUrl = input.BaseUrl!;
         connection.AuthKind = input.Auth!.Kind!;
@@ -187,17 +191,17 @@ public static class ExportConnectionEndpoints
     }
 
     private static async Task<Dictionary<string, string[]>> ValidateAsync(
-        RosterDbContext db, Guid districtId, ExportConnectionInput input, Dictionary<string, string> secrets, CancellationToken ct)
+        RosterDbContext db, Guid districtId, ExportConnectionInput input, Dictionary<string, string> secrets, bool allowPrivateTargets, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(input.Name) || input.Name.Length > 200) errors["name"] = ["Required, at most 200 characters."];
-        if (!IsHttpUrl(input.BaseUrl, relative: false)) errors["baseUrl"] = ["An absolute http(s) URL."];
-        if (!IsHttpUrl(input.OpenApiUrl, relative: true)) errors["openApiUrl"] = ["An http(s) URL, or a path below baseUrl."];
+        if (UrlProblem(input.BaseUrl, relative: false, allowPrivateTargets) is { } baseUrl) errors["baseUrl"] = [baseUrl];
+        if (UrlProblem(input.OpenApiUrl, relative: true, allowPrivateTargets) is { } openApiUrl) errors["openApiUrl"] = [openApiUrl];
         if (input.Auth?.Kind is not (ExportAuthKinds.OAuth2ClientCredentials or ExportAuthKinds.Bearer))
             errors["auth.kind"] = [$"One of: {ExportAuthKinds.OAuth2ClientCredentials}, {ExportAuthKinds.Bearer}."];
         else if (input.Auth.Kind == ExportAuthKinds.OAuth2ClientCredentials)
         {
-            if (!IsHttpUrl(input.Auth.TokenUrl, relative: true)) errors["auth.tokenUrl"] = ["An http(s) URL, or a path below baseUrl."];
+            if (UrlProblem(input.Auth.TokenUrl, relative: true, allowPrivateTargets) is { } tokenUrl) errors["auth.tokenUrl"] = [tokenUrl];
             if (string.IsNullOrWhiteSpace(input.Auth.ClientId)) errors["auth.clientId"] = ["Required for OAuth2 client credentials."];
             if (!secrets.ContainsKey(ExportAuthKinds.SecretName)) errors["auth.clientSecret"] = ["Required (write-only; stored encrypted)."];
         }
@@ -212,10 +216,17 @@ public static class ExportConnectionEndpoints
         return errors;
     }
 
-    // A path is checked first: on Unix "/oauth/token" is also an absolute file: URI.
-    private static bool IsHttpUrl(string? url, bool relative) =>
-        url is { Length: > 0 and <= 2000 } && (url.StartsWith('/') ? relative && !url.StartsWith("//", StringComparison.Ordinal)
-            : Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https");
+    /// <summary>
+    /// Null when <paramref name="url"/> may be called; otherwise why not. A path (where <paramref name="relative"/>) is below the
+    /// base URL and so reaches the same host; an absolute URL must pass <see cref="TargetUrlRules"/> on its own.
+    /// </summary>
+    private static string? UrlProblem(string? url, bool relative, bool allowPrivateTargets)
+    {
+        // A path is checked first: on Unix "/oauth/token" is also an absolute file: URI.
+        if (relative && url is { Length: > 0 and <= 2000 } && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal)) return null;
+        return url is null || url.StartsWith('/') ? (relative ? "An http(s) URL, or a path below baseUrl." : "An absolute http(s) URL.")
+            : TargetUrlRules.Check(url, allowPrivateTargets);
+    }
 
     /// <summary>The connection as answered; with <paramref name="response"/>, its ETag too (PUT takes If-Match).</summary>
     private static async Task<ExportConnectionDto?> DtoAsync(

@@ -41,6 +41,8 @@ public static class ExportRunEndpoints
         runs.MapGet("/{id:guid}", async Task<Results<Ok<ExportRunDto>, ProblemHttpResult>> (Guid districtId, Guid id, RosterDbContext db, CancellationToken ct) =>
                 await DtoAsync(db, districtId, id, ct) is { } run ? TypedResults.Ok(run) : Problems.NotFound())
             .RequireScope(Scopes.RosterRead, ExportRun).WithName("GetExportRun");
+        runs.MapPost("/{id:guid}/cancel", Cancel).RequireScope(Scopes.ExportRun, ExportRun).WithName("CancelExportRun").ProducesProblems(StatusCodes.Status409Conflict, ProblemTypes.RunState)
+            .WithSummary("Cancel a queued run at once, or a running one before its next registration (sent ones stay sent, the rest pending)");
         runs.MapGet("/{id:guid}/items", ListItems).RequireScope(Scopes.RosterRead, ExportRun).WithName("ListExportRunItems");
         return runs;
     }
@@ -88,6 +90,20 @@ public static class ExportRunEndpoints
         // The run row needs its items to be readable: the insert above may have been the other request's.
         db.ChangeTracker.Clear();
         return TypedResults.Accepted($"/api/v1/districts/{districtId}/export-runs/{start.Run.Id}", (await DtoAsync(db, districtId, start.Run.Id, ct))!);
+    }
+
+    /// <summary>
+    /// The run's row becomes cancelled; a Worker running it sees that before its next registration and stops, recording the one
+    /// it was sending. Already-sent registrations stay sent, the others pending (a later export sends them).
+    /// </summary>
+    private static async Task<Results<Ok<ExportRunDto>, ProblemHttpResult>> Cancel(
+        Guid districtId, Guid id, RosterDbContext db, RunStatusStore store, CancellationToken ct)
+    {
+        if (!await db.SyncRuns.AnyAsync(r => r.DistrictId == districtId && r.Id == id && r.SourceKind == ExportRunStatuses.SourceKind, ct)) return Problems.NotFound();
+        var cancelled = await store.CancelAsync(districtId, id, ct);
+        var run = (await DtoAsync(db, districtId, id, ct))!;
+        return cancelled ? TypedResults.Ok(run)
+            : Problems.Conflict(ProblemTypes.RunState, "Only a queued or running export run can be cancelled", $"The run is {run.Status}.");
     }
 
     private static async Task<Results<Ok<Page<ExportRunItemDto>>, ValidationProblem>> ListItems(

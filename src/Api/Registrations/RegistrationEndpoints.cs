@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using RosterSync.Api.Auth;
 using RosterSync.Api.History;
 using RosterSync.Api.Http;
+using RosterSync.Api.People;
 using RosterSync.Domain.Export;
 using RosterSync.Domain.Model;
 using RosterSync.Domain.Persistence;
@@ -157,14 +158,17 @@ public static class RegistrationEndpoints
 
     /// <summary>
     /// The person an approved registration registers: the district's person with the student's email (R1), or a new student
-    /// (origin manual, a member of the registration's school) that a later sync adopts by the same email (R5).
+    /// (origin manual, a member of the registration's school) that a later sync adopts by the same email (R5). None when the
+    /// district's sync settings deny manual students (R19): approval then creates no student, the registration is exported
+    /// as usual, and the next inbound sync brings the student in from the SIS, its SIS id already the source id.
     /// </summary>
-    private static async Task<Guid> PersonForAsync(RosterDbContext db, ClaimsPrincipal user, Registration registration, JsonObject answers, DateTimeOffset now, CancellationToken ct)
+    private static async Task<Guid?> PersonForAsync(RosterDbContext db, ClaimsPrincipal user, Registration registration, JsonObject answers, DateTimeOffset now, CancellationToken ct)
     {
         var email = FieldCatalogue.Text(answers, "student.email");
         var normalized = EmailNormalizer.Normalize(email);
         if (await db.People.Where(p => p.DistrictId == registration.DistrictId && p.NormalizedEmail == normalized).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(ct) is { } existing)
             return existing;
+        if (await PeopleEndpoints.ManualStudentsDeniedAsync(db, registration.DistrictId, ct)) return null;
         var person = new Person
         {
             Id = Guid.CreateVersion7(), DistrictId = registration.DistrictId, Email = email?.Trim(), NormalizedEmail = normalized,

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RosterSync.Api.Auth;
 using RosterSync.Api.Http;
+using RosterSync.Domain;
 using RosterSync.Domain.Events;
 using RosterSync.Domain.Persistence;
 using RosterSync.ServiceDefaults;
@@ -152,7 +153,7 @@ public static class WebhookEndpoints
     private static ValidationProblem? Validate(string url, IReadOnlyList<string>? eventTypes, WebhookOptions options)
     {
         var errors = new Dictionary<string, string[]>();
-        if (WebhookUrlRules.Check(url, options.AllowPrivateTargets) is { } urlError) errors["url"] = [urlError];
+        if (TargetUrlRules.Check(url, options.AllowPrivateTargets) is { } urlError) errors["url"] = [urlError];
         if (eventTypes?.FirstOrDefault(t => !EventTypes.IsPattern(t)) is { } unknown)
             errors["eventTypes"] = [$"'{unknown}' is not an event type: one of {string.Join(", ", EventTypes.All)}, an entity's 'person.*', 'sync.run.*' or '*'."];
         return errors.Count == 0 ? null : Problems.Invalid(errors);

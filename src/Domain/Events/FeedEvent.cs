@@ -38,8 +38,8 @@ public static class EventTypes
 
     public static readonly string[] RunStatuses = [RunStatus.Succeeded, RunStatus.Failed, RunStatus.AwaitingApproval, RunStatus.Cancelled];
 
-    /// <summary>How an export run (SPEC §6) ends.</summary>
-    public static readonly string[] ExportRunStatuses = [RunStatus.Succeeded, Export.ExportRunStatuses.PartiallySucceeded, RunStatus.Failed];
+    /// <summary>How an export run (SPEC §6) ends, cancelled through the Api included.</summary>
+    public static readonly string[] ExportRunStatuses = [RunStatus.Succeeded, Export.ExportRunStatuses.PartiallySucceeded, RunStatus.Failed, RunStatus.Cancelled];
 
     /// <summary>Every status a run event can carry, sync or export.</summary>
     public static readonly string[] AnyRunStatus = [.. RunStatuses.Union(ExportRunStatuses)];

@@ -95,11 +95,15 @@ public sealed class RunStatusStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Whether <paramref name="owner"/> still holds the running run, optionally locking its row until the transaction ends.</summary>
-    public static async Task<bool> StillHeldAsync(NpgsqlConnection connection, Guid runId, string owner, bool lockRow, CancellationToken ct)
+    /// <summary>
+    /// Whether <paramref name="owner"/> still holds the running run, optionally locking its row until the transaction ends. With
+    /// <paramref name="orCancelled"/>, a run cancelled through the Api while this owner held it counts too (an export run records
+    /// the registration it was sending when the cancel came).
+    /// </summary>
+    public static async Task<bool> StillHeldAsync(NpgsqlConnection connection, Guid runId, string owner, bool lockRow, CancellationToken ct, bool orCancelled = false)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT 1 FROM sync_runs WHERE id = $1 AND status = 'running' AND lease_owner = $2" + (lockRow ? " FOR UPDATE" : ""), connection);
+            $"SELECT 1 FROM sync_runs WHERE id = $1 AND status IN ('running'{(orCancelled ? ", 'cancelled'" : "")}) AND lease_owner = $2" + (lockRow ? " FOR UPDATE" : ""), connection);
         Add(command, runId, owner);
         return await command.ExecuteScalarAsync(ct) is not null;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using RosterSync.Contracts;
 using RosterSync.Domain.Export;
@@ -77,8 +78,10 @@ public static class ExportExtensions
     public static IHostApplicationBuilder AddExport(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ExportTargetOptions>().BindConfiguration(ExportTargetOptions.Section);
         // Timeouts and retries are SisClient's own (per attempt, honouring Retry-After): no other handler retries a POST.
-        builder.Services.AddHttpClient(SisClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        builder.Services.AddHttpClient(SisClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => PublicTargets.Handler(sp.GetRequiredService<IOptions<ExportTargetOptions>>().Value.AllowPrivateTargets));
         builder.Services.AddSingleton<SisClient>();
         builder.Services.AddScoped<ExportSender>();
         builder.Services.AddScoped<ExportRunner>();

@@ -17,7 +17,8 @@ public sealed record ItemOutcome(string Status, string? SisId, ExportError? Erro
 /// mapped through its school's connection and sent, and its outcome (sent with the SIS id, failed with the target's error,
 /// unchanged when the same payload was already sent) is written with the lease checked, in one transaction with the
 /// registration's export state and the person's <c>sis</c> source link (R1/R2 then match it on the next inbound sync).
-/// Items already written are never sent again: a run taken over continues with the pending ones.
+/// Items already written are never sent again: a run taken over continues with the pending ones. A run cancelled through the
+/// Api stops before its next registration; the one it was sending is still recorded.
 /// </summary>
 public sealed class ExportRunner(
     RosterDbContext db, NpgsqlDataSource dataSource, RunStatusStore store, ExportSender sender, IOptions<RunLeaseOptions> leaseOptions, ILogger<ExportRunner> logger)
@@ -42,6 +43,13 @@ public sealed class ExportRunner(
             foreach (var registrationId in pending)
             {
                 ct.ThrowIfCancellationRequested();
+                // A cancel through the Api is seen here, before the next registration: what was sent stays sent, the rest pending.
+                if (!await StillHeldAsync(run, ct))
+                {
+                    logger.LogInformation("Export run {RunId} stopped by {Worker} with {Left} registration(s) left pending: cancelled or taken over",
+                        run.Id, run.Owner, items.Count - processed);
+                    return;
+                }
                 var outcome = await ExportOneAsync(run, registrationId, connections, force, today, ct);
                 await RecordAsync(run, registrationId, outcome, lease, ct);
                 await store.WriteProgressAsync(run.Id, run.Owner, Phase, ++processed, items.Count, ct);
@@ -105,7 +113,7 @@ public sealed class ExportRunner(
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        if (!await RunStatusStore.StillHeldAsync(connection, run.Id, run.Owner, lockRow: true, ct))
+        if (!await RunStatusStore.StillHeldAsync(connection, run.Id, run.Owner, lockRow: true, ct, orCancelled: true))
             throw new OperationCanceledException("The export run is no longer held by this Worker.", lease.Lost);
         var error = outcome.Error is null ? null : JsonSerializer.Serialize(outcome.Error, JsonSerializerOptions.Web);
         await using var batch = new NpgsqlBatch(connection, transaction)
@@ -136,6 +144,12 @@ public sealed class ExportRunner(
         };
         await batch.ExecuteNonQueryAsync(ct);
         await transaction.CommitAsync(ct);
+    }
+
+    private async Task<bool> StillHeldAsync(ClaimedRun run, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await RunStatusStore.StillHeldAsync(connection, run.Id, run.Owner, lockRow: false, ct);
     }
 
     private async Task FinishAsync(ClaimedRun run, RunLease lease, CancellationToken ct)

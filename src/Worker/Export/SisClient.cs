@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using RosterSync.Domain;
 using RosterSync.Domain.Export;
 
 namespace RosterSync.Worker.Export;
@@ -35,7 +36,8 @@ public sealed class SisUnavailableException(string message, Exception? inner = n
 /// connection and credentials, shared by every run of this Worker) or a bearer token; each request retried on 429, 5xx and
 /// timeouts with backoff that honours Retry-After; answers kept as they came. Logs ids and statuses only.
 /// </summary>
-public sealed class SisClient(IHttpClientFactory httpClients, IOptions<ExportOptions> options, TimeProvider clock, ILogger<SisClient> logger)
+public sealed class SisClient(
+    IHttpClientFactory httpClients, IOptions<ExportOptions> options, IOptions<ExportTargetOptions> targets, TimeProvider clock, ILogger<SisClient> logger)
 {
     public const string HttpClientName = "sis";
     private const int MaxBody = 64 * 1024;
@@ -126,9 +128,16 @@ public sealed class SisClient(IHttpClientFactory httpClients, IOptions<ExportOpt
             try
             {
                 using var message = request();
+                // Checked again at send time: the URL may have been written while private targets were allowed.
+                if (TargetUrlRules.Check(message.RequestUri!.AbsoluteUri, targets.Value.AllowPrivateTargets) is { } refused)
+                    throw new SisUnavailableException($"{message.RequestUri.GetLeftPart(UriPartial.Path)}: {refused}");
                 response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token);
                 if (response.StatusCode != HttpStatusCode.TooManyRequests && (int)response.StatusCode < 500) return response;
                 failure = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+            }
+            catch (HttpRequestException e) when (e is TargetRefusedException || e.InnerException is TargetRefusedException)
+            {
+                throw new SisUnavailableException($"{what}: {(e.InnerException ?? e).Message}", e);
             }
             catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or OperationCanceledException)
             {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using RosterSync.Domain.Events;
 
@@ -36,38 +34,9 @@ public static class WebhookRegistration
         builder.Services.AddSingleton<WebhookOutbox>();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddHostedService<WebhookService>();
-        // No redirects (a redirect could lead past the address check) and, unless allowed, public addresses only, checked on the
-        // address actually connected to: a name that resolves inward is refused whatever it resolved to when subscribed.
         builder.Services.AddHttpClient(WebhookSender.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(sp =>
-            {
-                var allowPrivate = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateTargets;
-                return new SocketsHttpHandler
-                {
-                    AllowAutoRedirect = false,
-                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-                    ConnectCallback = allowPrivate ? null : ConnectPublicAsync,
-                };
-            })
+            .ConfigurePrimaryHttpMessageHandler(sp => PublicTargets.Handler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateTargets))
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
         return builder;
-    }
-
-    private static async ValueTask<Stream> ConnectPublicAsync(SocketsHttpConnectionContext context, CancellationToken ct)
-    {
-        var addresses = (await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct)).Where(WebhookUrlRules.IsPublic).ToArray();
-        if (addresses.Length == 0)
-            throw new HttpRequestException(HttpRequestError.ConnectionError, "The webhook host resolves to no public address; refused.");
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 }

@@ -20,11 +20,19 @@ public sealed class ExportFixture : IAsyncLifetime
     public const string ClientId = "rostersync-test";
     public const string ClientSecret = "fake-sis-client-secret-5a1f";
 
-    public ApiFactory Api { get; } = new();
+    public ApiFactory Api { get; } = new Factory();
     public SisState Sis { get; } = new();
     public Uri SisAddress { get; private set; } = null!;
     private WebApplication _sis = null!;
     private IHost _worker = null!;
+
+    /// <summary>The fake SIS listens on 127.0.0.1 over http: both hosts allow private export targets.</summary>
+    public const string PrivateTargets = "Export:AllowPrivateTargets";
+
+    public sealed class Factory : ApiFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new(PrivateTargets, "true")];
+    }
 
     public async Task InitializeAsync()
     {
@@ -36,6 +44,7 @@ public sealed class ExportFixture : IAsyncLifetime
             new("Export:MaxRetryDelay", "00:00:05"),
             new("Export:AttemptTimeout", "00:00:04"),
             new("Export:MaxAttempts", "5"),
+            new(PrivateTargets, "true"),
         ]));
     }
 
@@ -48,56 +57,12 @@ public sealed class ExportFixture : IAsyncLifetime
         await ((IAsyncLifetime)Api).DisposeAsync();
     }
 
-    public static readonly object[] Operations = [new { method = "POST", path = "/students" }, new { method = "POST", path = "/studentSchoolAssociations" }];
+    public static readonly object[] Operations = EnrollExamples.Operations;
 
-    public object Connection(Guid? example = null, string secret = ClientSecret) => new
-    {
-        name = "Ed-Fi ODS",
-        baseUrl = SisAddress.ToString(),
-        auth = new { kind = "oauth2-client-credentials", tokenUrl = "/oauth/token", clientId = ClientId, clientSecret = secret },
-        openApiUrl = "/metadata/openapi.json",
-        operations = Operations,
-        exampleRegistrationId = example,
-    };
-
-    private const string Students = "POST /students";
-    private const string Associations = "POST /studentSchoolAssociations";
-
-    private static object Field(string field) => new { fn = "field", field };
+    public object Connection(Guid? example = null, string secret = ClientSecret) => EnrollExamples.Connection(SisAddress, ClientId, secret, example);
 
     /// <summary>Every mapping type: none, direct, codes and transform (date, pick, phone, upper, transliterate).</summary>
-    public static object[] Mappings(bool withNonBinary = true) =>
-    [
-        new { operation = Students, target = "studentUniqueId", type = "direct", source = "student.localId" },
-        new { operation = Students, target = "firstName", type = "transform", transform = new { fn = "transliterate", args = new[] { Field("student.firstName") } } },
-        new { operation = Students, target = "middleName", type = "none" },
-        new { operation = Students, target = "lastSurname", type = "direct", source = "student.lastName" },
-        new { operation = Students, target = "birthDate", type = "transform", transform = new { fn = "date", args = new[] { Field("student.birthDate") } } },
-        new
-        {
-            operation = Students, target = "sexDescriptor", type = "codes", source = "student.gender",
-            codes = withNonBinary
-                ? new Dictionary<string, string> { ["Female"] = FakeSisApp.SexDescriptors[0], ["Male"] = FakeSisApp.SexDescriptors[1], ["Non-binary"] = FakeSisApp.SexDescriptors[2] }
-                : new Dictionary<string, string> { ["Female"] = FakeSisApp.SexDescriptors[0], ["Male"] = FakeSisApp.SexDescriptors[1] },
-        },
-        new { operation = Students, target = "electronicMailAddress", type = "direct", source = "student.email" },
-        new { operation = Students, target = "addresses[0].streetNumberName", type = "direct", source = "address.street" },
-        new { operation = Students, target = "addresses[0].city", type = "transform", transform = new { fn = "upper", args = new[] { Field("address.city") } } },
-        new { operation = Students, target = "addresses[0].postalCode", type = "direct", source = "address.postalCode" },
-        new { operation = Students, target = "contacts[0].telephoneNumber", type = "transform", transform = new { fn = "phone", args = new[] { Field("guardian1.phone") } } },
-        new { operation = Associations, target = "studentReference.studentUniqueId", type = "direct", source = "student.localId" },
-        new { operation = Associations, target = "schoolReference.schoolId", type = "direct", source = "school.identifier" },
-        new
-        {
-            operation = Associations, target = "entryDate", type = "transform",
-            transform = new { fn = "pick", args = new object[] { new { fn = "date", args = new[] { Field("enrollment.entryDate") } }, new { fn = "today" } } },
-        },
-        new
-        {
-            operation = Associations, target = "entryGradeLevelDescriptor", type = "codes", source = "enrollment.grade",
-            codes = new Dictionary<string, string> { ["09"] = FakeSisApp.GradeLevelDescriptors[9], ["10"] = FakeSisApp.GradeLevelDescriptors[10] },
-        },
-    ];
+    public static object[] Mappings(bool withNonBinary = true) => EnrollExamples.Mappings(withNonBinary);
 
     /// <summary>A connection with its target fields read and every mapping in place, serving <paramref name="schools"/>.</summary>
     public async Task<Guid> ConnectedAsync(TestDistrict district, params Guid[] schools)
@@ -107,6 +72,15 @@ public sealed class ExportFixture : IAsyncLifetime
         await (await district.Client.PutAsJsonAsync($"{district.Path}/export-connections/{connection}/mappings", new { mappings = Mappings() })).ReadAsync();
         await (await district.Client.PostAsJsonAsync($"{district.Path}/export-connections/{connection}/schools", new { schoolIds = schools })).ReadAsync();
         return connection;
+    }
+
+    /// <summary>A new district (every scope) with one school, Lincoln High (255901), served by a connection mapped in full.</summary>
+    public async Task<(TestDistrict District, School School)> ConnectedDistrictAsync()
+    {
+        var district = await Api.NewDistrictAsync(Registrations.AllScopes);
+        var school = await SchoolAsync(district.Id, "Lincoln High", "255901");
+        await ConnectedAsync(district, school.Id);
+        return (district, school);
     }
 
     public async Task<School> SchoolAsync(Guid districtId, string name, string identifier)

@@ -158,9 +158,7 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
     [Fact]
     public async Task Retries_429_honouring_Retry_After_and_5xx_but_never_another_4xx()
     {
-        var district = await Api.NewDistrictAsync(AllScopes);
-        var school = await fixture.SchoolAsync(district.Id, "Lincoln High", "255901");
-        await fixture.ConnectedAsync(district, school.Id);
+        var (district, school) = await fixture.ConnectedDistrictAsync();
         var ok = await ApprovedAsync(district, school.Id, Answers(localId: "R200001", email: "r1@x.org"));
         var refused = await ApprovedAsync(district, school.Id, Answers(localId: "R200002", email: "r2@x.org", birth: "01/01/2031"));
 
@@ -177,9 +175,7 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
     [Fact]
     public async Task A_target_that_hangs_is_timed_out_and_retried()
     {
-        var district = await Api.NewDistrictAsync(AllScopes);
-        var school = await fixture.SchoolAsync(district.Id, "Lincoln High", "255901");
-        await fixture.ConnectedAsync(district, school.Id);
+        var (district, school) = await fixture.ConnectedDistrictAsync();
         var registration = await ApprovedAsync(district, school.Id, Answers(localId: "T300001", email: "t1@x.org"));
 
         fixture.Sis.Fail(SisFault.Hang(TimeSpan.FromSeconds(20)));
@@ -218,9 +214,7 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
     [Fact]
     public async Task R29_a_dead_Workers_export_run_is_taken_over_and_a_registration_already_sent_is_not_sent_again()
     {
-        var district = await Api.NewDistrictAsync(AllScopes);
-        var school = await fixture.SchoolAsync(district.Id, "Lincoln High", "255901");
-        await fixture.ConnectedAsync(district, school.Id);
+        var (district, school) = await fixture.ConnectedDistrictAsync();
         var sent = await ApprovedAsync(district, school.Id, Answers(localId: "D500001", email: "d1@x.org"));
         var pending = await ApprovedAsync(district, school.Id, Answers(localId: "D500002", email: "d2@x.org"));
 
@@ -245,6 +239,75 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
         Assert.Single(fixture.StudentPosts("D500002"));
         await using var db = Api.Db();
         Assert.Equal(1, (await db.SyncRuns.SingleAsync(r => r.Id == run.Id)).Takeovers);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_queued_export_run_ends_it_at_once_with_every_registration_pending_and_an_export_run_cancelled_event()
+    {
+        var (district, school) = await fixture.ConnectedDistrictAsync();
+        var registration = await ApprovedAsync(district, school.Id, Answers(localId: "C700001", email: "c1@x.org"));
+        // Queued and published (in the future: the dispatcher leaves it alone), so no Worker claims it before the cancel.
+        var run = new SyncRun
+        {
+            Id = Guid.CreateVersion7(), DistrictId = district.Id, Trigger = RunTriggers.Api, SourceKind = ExportRunStatuses.SourceKind,
+            QueuedAt = DateTimeOffset.UtcNow, PublishedAt = DateTimeOffset.UtcNow.AddHours(1),
+        };
+        await Api.AddAsync(new ExportRunRequest { RunId = run.Id, DistrictId = district.Id },
+            new ExportRunItem { RunId = run.Id, RegistrationId = registration, DistrictId = district.Id }, run);
+        var path = $"{district.Path}/export-runs/{run.Id}";
+
+        var cancelled = await (await district.Client.PostAsync($"{path}/cancel", null)).ReadAsync();
+        Assert.Equal(("cancelled", 1), (cancelled.Str("status"), cancelled.GetProperty("counts").GetProperty("pending").GetInt32()));
+        Assert.True(cancelled.TryGetProperty("finishedAt", out var finishedAt) && finishedAt.ValueKind == JsonValueKind.String);
+        await Problem.AssertAsync(await district.Client.PostAsync($"{path}/cancel", null), HttpStatusCode.Conflict, "run-state");
+        await Problem.AssertAsync(await district.Client.PostAsync($"{district.Path}/export-runs/{Guid.CreateVersion7()}/cancel", null), HttpStatusCode.NotFound, "not-found");
+        var readKey = await (await Api.Operator().PostAsJsonAsync($"{district.Path}/api-keys", new { name = "reader", scopes = new[] { "roster:read" } })).ReadAsync();
+        await Problem.AssertAsync(await Api.Client(readKey.Str("key")).PostAsync($"{path}/cancel", null), HttpStatusCode.Forbidden, "forbidden");
+
+        var events = (await (await district.Client.GetAsync($"{district.Path}/events?types=export.run.cancelled")).ReadAsync()).Items();
+        Assert.Equal(run.Id, Assert.Single(events).GetProperty("runId").GetGuid());
+        Assert.Empty(fixture.StudentPosts("C700001"));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_running_export_run_stops_it_before_its_next_registration_sent_ones_stay_sent_the_rest_pending()
+    {
+        var (district, school) = await fixture.ConnectedDistrictAsync();
+        var students = new Dictionary<Guid, string>();
+        for (var i = 0; i < 8; i++) students[await ApprovedAsync(district, school.Id, Answers(localId: $"C71000{i}", email: $"c7{i}@x.org"))] = $"C71000{i}";
+        fixture.Sis.PostDelay = TimeSpan.FromMilliseconds(250);
+        try
+        {
+            var started = await district.Client.PostAsJsonAsync(district.Path + "/export-runs", new { schoolId = school.Id });
+            var path = started.Headers.Location!.ToString();
+            var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+            while ((await (await district.Client.GetAsync(path)).ReadAsync()).GetProperty("counts").GetProperty("sent").GetInt32() < 2)
+            {
+                Assert.True(DateTimeOffset.UtcNow < deadline, "The export run sent nothing");
+                await Task.Delay(50);
+            }
+
+            Assert.Equal("cancelled", (await (await district.Client.PostAsync($"{path}/cancel", null)).ReadAsync()).Str("status"));
+            // A registration takes two POSTs of 250 ms: within 2 s the Worker has seen the cancel, and then nothing moves.
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var items = (await (await district.Client.GetAsync($"{path}/items")).ReadAsync()).Items().ToDictionary(i => i.GetProperty("registrationId").GetGuid(), i => i.Str("status"));
+            var posts = students.ToDictionary(s => s.Key, s => fixture.Sis.PostsOf("/students", s.Value));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.Equal(posts, students.ToDictionary(s => s.Key, s => fixture.Sis.PostsOf("/students", s.Value)));
+
+            var run = await (await district.Client.GetAsync(path)).ReadAsync();
+            Assert.Equal("cancelled", run.Str("status"));
+            Assert.InRange(items.Count(i => i.Value == "sent"), 2, students.Count - 1);
+            // Sent ones stay sent (the one in flight at the cancel included); the rest stay pending and were never POSTed.
+            foreach (var (id, status) in items)
+                Assert.Equal((id, status == "sent" ? 1 : 0), (id, posts[id]));
+            Assert.All(items.Values, status => Assert.Contains(status, new[] { "sent", "pending" }));
+            Assert.Equal(items.Count(i => i.Value == "pending"), run.GetProperty("counts").GetProperty("pending").GetInt32());
+        }
+        finally
+        {
+            fixture.Sis.PostDelay = TimeSpan.Zero;
+        }
     }
 
     [Fact]

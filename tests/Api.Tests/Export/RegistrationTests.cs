@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using static RosterSync.Api.Tests.Export.Registrations;
 
@@ -77,6 +78,25 @@ public sealed class RegistrationTests(ApiFactory api)
         Assert.Equal(existing.Id, linked.GetProperty("personId").GetGuid());
         await using var db = api.Db();
         Assert.Equal(2, await db.People.CountAsync(p => p.DistrictId == district.Id));
+    }
+
+    [Fact]
+    public async Task R19_with_manualStudents_deny_approval_creates_no_student_but_still_links_the_person_with_that_email()
+    {
+        var district = await api.NewDistrictAsync(AllScopes);
+        var school = await api.SchoolAsync(district.Id);
+        (await district.Client.PutAsJsonAsync(district.Path + "/sync-settings", new { source = new { kind = "clever", token = "t" }, manualStudents = "deny" }))
+            .EnsureSuccessStatusCode();
+
+        // Students come from the sync: the registration is approved (and exportable), the SIS's student arrives with the next sync.
+        var approved = await SetStatusAsync(district, (await CreateAsync(district, school.Id, Answers(email: "new.kid@x.org"))).Id(), "approved");
+        Assert.Equal(("approved", JsonValueKind.Null), (approved.Str("status"), approved.GetProperty("personId").ValueKind));
+        await using (var db = api.Db())
+            Assert.False(await db.People.AnyAsync(p => p.DistrictId == district.Id));
+
+        var existing = await api.PersonAsync(district.Id, "known.kid@x.org");
+        var linked = await SetStatusAsync(district, (await CreateAsync(district, school.Id, Answers(email: "known.kid@x.org"))).Id(), "approved");
+        Assert.Equal(existing.Id, linked.GetProperty("personId").GetGuid());
     }
 
     [Fact]

@@ -1,5 +1,8 @@
+extern alias fakesis;
+
 using System.Net.Http.Json;
 using System.Text.Json;
+using fakesis::RosterSync.FakeSis;
 
 namespace RosterSync.Api.Tests.Export;
 
@@ -8,13 +11,8 @@ public static class Registrations
 {
     public static object Answers(
         string first = "Ana", string last = "Diaz", string email = "ana.diaz@lincoln.k12.example", string birth = "09/01/2007", string gender = "Female",
-        string grade = "09", string? localId = "100234", string postalCode = "94110") => new
-    {
-        student = new { firstName = first, lastName = last, birthDate = birth, gender, email, localId, homeLanguage = "Spanish" },
-        address = new { street = "12 Oak St", city = "San Francisco", state = "CA", postalCode },
-        enrollment = new { grade, entryDate = "08/20/2026" },
-        guardian1 = new { firstName = "Rosa", lastName = "Diaz", relationship = "Mother", phone = "415-555-0142", email = "rosa.diaz@example.org" },
-    };
+        string grade = "09", string? localId = "100234", string postalCode = "94110") =>
+        EnrollExamples.Answers(first, last, email, birth, gender, grade, localId, postalCode);
 
     public static async Task<JsonElement> CreateAsync(TestDistrict district, Guid schoolId, object answers, string status = "submitted")
     {
