@@ -215,17 +215,20 @@ public sealed class ResyncScope
             people++;
             // R17, as PeopleSteps plans them: each distinct school wanted is an open membership, counted unchanged. (A row left out
             // names known schools only, and a mapped one only alone, so distinct source ids are distinct schools.)
-            memberships += PeopleSteps.WantedSchools(p).Distinct().Count();
+            var wanted = PeopleSteps.WantedSchools(p);
+            for (var k = 0; k < wanted.Count; k++)
+                if (!Repeats(wanted, k)) memberships++;
         }
 
         long enrollments = 0;
-        var seen = new HashSet<(string, string, string)>();
         var source = incoming.Enrollments;
+        // Rows by index, compared by their keys: the same distinct count as a set of key tuples, in a third of the memory.
+        var seen = new HashSet<int>(source.Count, new EnrollmentKeys(source));
         for (var i = 0; i < source.Count; i++)
         {
-            var keys = source.Keys(i);
-            if (planned.Contains(keys.PersonSourceId) || !rowsBySource.ContainsKey(keys.PersonSourceId)) subset.Enrollments.Add(source[i]);
-            else if (seen.Add(keys)) enrollments++;
+            var person = source.Keys(i).PersonSourceId;
+            if (planned.Contains(person) || !rowsBySource.ContainsKey(person)) subset.Enrollments.Add(source[i]);
+            else if (seen.Add(i)) enrollments++;
         }
         long guardianLinks = 0;
         var pairs = new HashSet<(string, string)>();
@@ -236,6 +239,19 @@ public sealed class ResyncScope
             else if (pairs.Add((link.GuardianSourceId, link.StudentSourceId))) guardianLinks++;
         }
         return new ResyncScope { Subset = subset, People = needed, LeftOut = (people, memberships, enrollments, guardianLinks) };
+    }
+
+    private static bool Repeats(IReadOnlyList<string> values, int index)
+    {
+        for (var k = 0; k < index; k++)
+            if (values[k] == values[index]) return true;
+        return false;
+    }
+
+    private sealed class EnrollmentKeys(SourceEnrollmentList rows) : IEqualityComparer<int>
+    {
+        public bool Equals(int x, int y) => rows.Keys(x) == rows.Keys(y);
+        public int GetHashCode(int row) => rows.Keys(row).GetHashCode();
     }
 
     /// <summary>Counts what was left out as the full plan would: unchanged.</summary>

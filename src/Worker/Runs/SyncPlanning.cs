@@ -74,10 +74,11 @@ public sealed class SyncPlanning(NpgsqlDataSource dataSource, IEnumerable<ISourc
         loaded = null;
 
         // Reading and loading leave garbage behind (the pool's index, parsers' buffers, duplicate-id tables); planning is the run's
-        // memory peak, so it starts on a compacted heap.
+        // memory peak, so it starts on a compacted heap. A fingerprinted re-sync plans a small part: its peak is the read, and a
+        // compaction would cost more than its planning (the runner compacts after the run either way).
         watch.Restart();
         var peakBeforeGcMb = RunMemory.PeakWorkingSetMb();
-        RunMemory.CompactHeap(GCCollectionMode.Forced);
+        if (scope is null) RunMemory.CompactHeap(GCCollectionMode.Forced);
         var (gcMs, liveMb) = (watch.ElapsedMilliseconds, GC.GetTotalMemory(false) >> 20);
         watch.Restart();
         var planned = scope?.Subset ?? snapshot;
