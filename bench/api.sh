@@ -71,14 +71,14 @@ if [[ $reuse_db -eq 1 && $loaded -eq $people ]]; then
   psql_db -c "DELETE FROM api_keys WHERE name = 'bench/api.sh'"
 else
   log "creating $db and loading $people people (set-based SQL)"
-  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+  drop_database "$db" && psql -X -q -d postgres -c "CREATE DATABASE $db"
   ConnectionStrings__Roster=$bench_cs dotnet "$worker_dll" --migrate >"$run_dir/migrate.log" 2>&1 \
     || { cat "$run_dir/migrate.log" >&2; exit 1; }
   start=$(date +%s.%N)
   psql_db -v people="$people" -v district="$district" -v neighbour="$neighbour" -f bench/api/load.sql
   log "loaded in $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)") s"
 fi
-drop_db() { [[ $keep_db -eq 1 ]] || psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; }
+drop_db() { [[ $keep_db -eq 1 ]] || drop_database "$db"; }
 
 # A district key with roster:read, stored as ApiKeys.Hash stores it: SHA-256 of the UTF-8 key, lower-case hex.
 key="rsk_bench_$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"

@@ -27,3 +27,7 @@ bench_database() {
 }
 
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+
+# As the postgres superuser: WITH (FORCE) must end any connection, an autovacuum worker's included, which the
+# application's role may not signal.
+drop_database() { (cd / && as_root runuser -u postgres -- env -u PGHOST -u PGUSER -u PGPASSWORD psql -X -q -p "$PGPORT" -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)"); }

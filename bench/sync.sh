@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sync benchmark of issues 4 and 12 (docs/benchmarks.md). One command:
-#   bench/sync.sh [--size L|M|S] [--seed N] [--through-api | --api-only] [--keep-db] [--no-apply-floor]
+#   bench/sync.sh [--size L|M|S] [--seed N] [--through-api | --api-only] [--keep-db] [--no-apply-floor] [--full-resyncs]
 # 1. generates the synthetic district (bench/Generator) into bench/data/ unless it is already there;
 # 2. measures the floor: psql \copy of the same CSV files into UNLOGGED tables of text columns (best of 2);
 # 3. the direct path: migrates a fresh database rostersync_bench_<pid>, starts a Release Worker on it (own RabbitMQ vhost),
@@ -15,11 +15,13 @@
 # 6. measures the apply floor: PostgreSQL alone re-inserting the first import's rows into the real tables
 #    (bench/apply-floor.sql, rolled back), the part of a first import no client change can remove.
 # Databases, vhosts and processes are removed at the end (--keep-db keeps the databases for inspection).
+# --full-resyncs clears the stored fingerprint basis before each re-sync, so the re-syncs take the full path (every record
+# planned against the whole state) instead of the fingerprinted one: the two can be compared on the same code.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-size=L seed=42 keep_db=0 apply_floor=1 paths=direct profile=0
-usage() { echo "usage: bench/sync.sh [--size L|M|S] [--seed N] [--through-api | --api-only] [--keep-db] [--no-apply-floor] [--profile]" >&2; exit 2; }
+size=L seed=42 keep_db=0 apply_floor=1 paths=direct profile=0 full_resyncs=0
+usage() { echo "usage: bench/sync.sh [--size L|M|S] [--seed N] [--through-api | --api-only] [--keep-db] [--no-apply-floor] [--profile] [--full-resyncs]" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --size) size=$2; shift 2 ;;
@@ -29,6 +31,7 @@ while [[ $# -gt 0 ]]; do
     --keep-db) keep_db=1; shift ;;
     --no-apply-floor) apply_floor=0; shift ;;
     --profile) profile=1; shift ;;
+    --full-resyncs) full_resyncs=1; shift ;;
     *) usage ;;
   esac
 done
@@ -64,13 +67,13 @@ cleanup() {
     case $item in
       pid:*) kill "${item#pid:}" 2>/dev/null && wait "${item#pid:}" 2>/dev/null || true ;;
       vhost:*) as_root rabbitmqctl -q delete_vhost "${item#vhost:}" >/dev/null 2>&1 || true ;;
-      db:*) [[ $keep_db -eq 1 ]] || psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ${item#db:} WITH (FORCE)" || true ;;
+      db:*) [[ $keep_db -eq 1 ]] || drop_database "${item#db:}" || true ;;
     esac
   done
 }
 trap cleanup EXIT
 # --- fresh database (the floor's, then the direct path's) --------------------------------------
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+drop_database "$db" && psql -X -q -d postgres -c "CREATE DATABASE $db"
 started+=("db:$db")
 
 # --- floor: psql \copy of the same CSV files into UNLOGGED tables of text columns --------------
@@ -132,6 +135,7 @@ measure() {
   echo 5 >"/proc/$worker/clear_refs" # resets VmHWM to the current RSS: the peak is this run's
   cpu0=$(cpu_s)
   lines0=$(wc -l <"$worker_log")
+  [[ $full_resyncs -eq 0 ]] || psql_db -c "UPDATE sync_runs SET fingerprint_basis = NULL WHERE district_id = '$district'"
   : >"$upload_file"
   : >"$request_file"
   local perf_pid="" perf_data=$logs/perf-$path-$name.data
@@ -169,7 +173,8 @@ measure() {
   fig[$k.rss]=$(($(hwm_kb) / 1024))
   fig[$k.cpu]=$(printf "%.1f" "$(echo "$(cpu_s) - $cpu0" | bc)")
   fig[$k.load]=$(load1)
-  fig[$k.timings]=$(tail -n "+$((lines0 + 1))" "$worker_log" | grep -E "timings" | sed -E 's/^ *//' | tail -n 2 | paste -sd ' ' || true)
+  # The run's timing lines: the read and plan phases, then the apply.
+  fig[$k.timings]=$(tail -n "+$((lines0 + 1))" "$worker_log" | grep -E "timings" | sed -E 's/^ *//' | paste -sd '|' | sed 's/|/` then `/g' || true)
   # A shared broker restarted by someone else's tests hands the run back to the queue: the figure is then not clean.
   if tail -n "+$((lines0 + 1))" "$worker_log" | grep -q "handed back to the queue"; then
     log "warning: run $run was interrupted (broker restart) and ran twice; its time is not a clean measurement"
@@ -252,7 +257,7 @@ if [[ $paths == *api* ]]; then
   api_db=${db}_api
   db=$api_db bench_cs="${base_cs/Database=rostersync;/Database=$api_db;}"
   if curl -s -o /dev/null "$api/health/live"; then log "port $api_port is busy"; exit 1; fi
-  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+  drop_database "$db" && psql -X -q -d postgres -c "CREATE DATABASE $db"
   started+=("db:$db")
   log "Api path: migrating $db as ./run.sh does"
   ConnectionStrings__Roster=$bench_cs dotnet src/Worker/bin/Release/net10.0/RosterSync.Worker.dll --migrate >/dev/null
@@ -292,6 +297,7 @@ result=$data/result-$(date -u +%Y%m%dT%H%M%SZ).md
   echo
   echo "District $label: $(head -n 1 "$data/shape.txt")"
   echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(free -g | awk '/Mem:/ { print $2 }') GiB RAM, PostgreSQL $(psql -X -At -d postgres -c "SHOW server_version" | cut -d' ' -f1), .NET $(dotnet --version); $when; commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo '+changes')"
+  [[ $full_resyncs -eq 0 ]] || echo "Re-syncs forced onto the full path (--full-resyncs: the stored fingerprint basis cleared before each run)."
   echo
   echo "| path | measurement | upload POST | wall: request → finished | ratio to floor | goal | queued → started | Worker peak RSS | Worker CPU | load (1 min) |"
   echo "|---|---|---|---|---|---|---|---|---|---|"

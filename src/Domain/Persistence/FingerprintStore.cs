@@ -27,19 +27,21 @@ public static class FingerprintStore
     public static async Task<(List<StoredPersonLinks> People, List<(Guid Guardian, Guid Student)> GuardianPairs)> LoadIndexAsync(
         NpgsqlConnection connection, Guid districtId, CancellationToken ct)
     {
-        var pool = SharedStrings.Current ?? new StringPool();
-        string? Pooled(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : pool.Get(r.GetString(i));
+        // Text as UTF-8 bytes through the run's pool (as RosterStateLoader reads it): an id or email the snapshot holds costs no string.
+        var text = new RosterStateLoader.PooledText(SharedStrings.Current ?? new StringPool());
         var people = new List<StoredPersonLinks>();
         await using (var command = new NpgsqlCommand("""
-            SELECT id, sis_id, one_roster_id, clever_id, class_link_id, normalized_email, origin, sync_fingerprint FROM people WHERE district_id = $1
+            SELECT id, convert_to(sis_id, 'UTF8'), convert_to(one_roster_id, 'UTF8'), convert_to(clever_id, 'UTF8'), convert_to(class_link_id, 'UTF8'),
+                   convert_to(normalized_email, 'UTF8'), origin = 'synced', sync_fingerprint
+            FROM people WHERE district_id = $1
             """, connection))
         {
             command.CommandTimeout = 0;
             command.Parameters.Add(new NpgsqlParameter { Value = districtId });
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                people.Add(new StoredPersonLinks(reader.GetGuid(0), new SourceLinks(Pooled(reader, 1), Pooled(reader, 2), Pooled(reader, 3), Pooled(reader, 4)),
-                    Pooled(reader, 5), reader.GetString(6) == Origins.Synced ? Origins.Synced : Origins.Manual, reader.IsDBNull(7) ? null : reader.GetInt64(7)));
+                people.Add(new StoredPersonLinks(reader.GetGuid(0), new SourceLinks(text.Read(reader, 1), text.Read(reader, 2), text.Read(reader, 3), text.Read(reader, 4)),
+                    text.Read(reader, 5), reader.GetBoolean(6) ? Origins.Synced : Origins.Manual, reader.IsDBNull(7) ? null : reader.GetInt64(7)));
         }
         var pairs = new List<(Guid, Guid)>();
         await using (var command = new NpgsqlCommand("SELECT guardian_id, student_id FROM guardian_links WHERE district_id = $1", connection))

@@ -18,8 +18,9 @@ public static class RosterStateLoader
     /// A fingerprinted re-sync's scope (<see cref="ResyncScope.People"/>): only these people, their memberships and enrollments, and the
     /// guardian links between them are read; schools, classes, sessions and courses are read whole. Null: the whole district.
     /// </param>
+    /// <param name="catalog">Schools, classes, sessions and courses loaded already (a re-sync's index): taken instead of read again.</param>
     public static async Task<RosterState> LoadAsync(
-        NpgsqlConnection connection, Guid districtId, CancellationToken ct, IReadOnlyCollection<Guid>? onlyPeople = null)
+        NpgsqlConnection connection, Guid districtId, CancellationToken ct, IReadOnlyCollection<Guid>? onlyPeople = null, RosterState? catalog = null)
     {
         var only = onlyPeople?.ToArray();
         var pool = SharedStrings.Current ?? new StringPool();
@@ -55,13 +56,13 @@ public static class RosterStateLoader
                 Language = text.Read(r, 11), Room = text.Read(r, 12), Status = text.Read(r, 13)!, Origin = text.Read(r, 14)!,
                 AccountState = text.Read(r, 15)!, Links = new(text.Read(r, 16), text.Read(r, 17), text.Read(r, 18), text.Read(r, 19)),
             }, ct, only),
-            Schools = await ReadAsync(connection, districtId,
+            Schools = catalog?.Schools ?? await ReadAsync(connection, districtId,
                 "SELECT id, name, identifier, status, origin, sis_id, one_roster_id, clever_id, class_link_id FROM schools WHERE district_id = $1",
                 r => new SchoolRecord
                 {
                     Id = r.GetGuid(0), Name = r.GetString(1), Identifier = Str(r, 2), Status = r.GetString(3), Origin = r.GetString(4), Links = Links(r, 5),
                 }, ct),
-            Classes = await ReadAsync(connection, districtId, """
+            Classes = catalog?.Classes ?? await ReadAsync(connection, districtId, """
                 SELECT id, name, school_id, grade, subject, term_id, course_id, is_homeroom, status, origin, sis_id, one_roster_id, clever_id, class_link_id
                 FROM classes WHERE district_id = $1
                 """, r => new ClassRecord
@@ -69,7 +70,7 @@ public static class RosterStateLoader
                 Id = r.GetGuid(0), Name = Pooled(r, 1)!, SchoolId = Id(r, 2), Grade = Pooled(r, 3), Subject = Pooled(r, 4), TermId = Id(r, 5),
                 CourseId = Id(r, 6), IsHomeroom = r.GetBoolean(7), Status = Pooled(r, 8)!, Origin = Pooled(r, 9)!, Links = Links(r, 10),
             }, ct),
-            Sessions = await ReadAsync(connection, districtId, """
+            Sessions = catalog?.Sessions ?? await ReadAsync(connection, districtId, """
                 SELECT id, title, type, start_date, end_date, school_year, status, sis_id, one_roster_id, clever_id, class_link_id
                 FROM academic_sessions WHERE district_id = $1
                 """, r => new SessionRecord
@@ -78,7 +79,7 @@ public static class RosterStateLoader
                 StartDate = r.IsDBNull(3) ? null : r.GetFieldValue<DateOnly>(3), EndDate = r.IsDBNull(4) ? null : r.GetFieldValue<DateOnly>(4),
                 SchoolYear = Str(r, 5), Status = r.GetString(6), Links = Links(r, 7),
             }, ct),
-            Courses = await ReadAsync(connection, districtId, """
+            Courses = catalog?.Courses ?? await ReadAsync(connection, districtId, """
                 SELECT id, title, course_code, school_id, status, sis_id, one_roster_id, clever_id, class_link_id
                 FROM courses WHERE district_id = $1
                 """, r => new CourseRecord
@@ -130,8 +131,8 @@ public static class RosterStateLoader
         return rows;
     }
 
-    /// <summary>A text column sent as UTF-8 bytes, decoded into reused buffers and returned as the pooled string.</summary>
-    private sealed class PooledText(StringPool pool)
+    /// <summary>A text column sent as UTF-8 bytes (convert_to), decoded into reused buffers and returned as the pooled string.</summary>
+    internal sealed class PooledText(StringPool pool)
     {
         private byte[] _bytes = new byte[256];
         private char[] _chars = new char[256];

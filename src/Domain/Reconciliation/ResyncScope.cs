@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using RosterSync.Domain.Model;
 using RosterSync.Domain.Snapshots;
 
@@ -40,26 +41,18 @@ public sealed class ResyncScope
         if (FullBecause(incoming, settings) is { } reason) return (null, reason);
 
         var linkKind = incoming.LinkKind;
-        var rowsBySource = new Dictionary<string, List<int>>(incoming.People.Count, StringComparer.Ordinal);
-        var rowsByEmail = new Dictionary<string, List<int>>(incoming.People.Count, StringComparer.Ordinal);
+        var rowsBySource = new MultiMap<string, int>(incoming.People.Count, StringComparer.Ordinal);
         for (var i = 0; i < incoming.People.Count; i++)
         {
             var p = incoming.People[i];
-            Append(rowsBySource, p.SourceId, i);
-            var email = EmailNormalizer.Normalize(p.Email);
-            if (email is not null) Append(rowsByEmail, email, i);
+            rowsBySource.Add(p.SourceId, i);
             // R10: a guardian without a usable email is checked against every guardian's SMS number of the district.
-            if (!EmailNormalizer.IsValid(email) && PeopleSteps.OnlyGuardian(p.Roles)) return (null, "a guardian without an email address");
+            if (PeopleSteps.OnlyGuardian(p.Roles) && !EmailNormalizer.IsValid(EmailNormalizer.Normalize(p.Email)))
+                return (null, "a guardian without an email address");
         }
         var holders = new Dictionary<string, StoredPerson>(people.Count, StringComparer.Ordinal);
-        var byEmail = new Dictionary<string, List<StoredPerson>>(people.Count, StringComparer.Ordinal);
-        var byId = new Dictionary<Guid, StoredPerson>(people.Count);
         foreach (var p in people)
-        {
-            byId[p.Id] = p;
             if (p.Link is not null) holders[p.Link] = p;
-            if (p.NormalizedEmail is not null) Append(byEmail, p.NormalizedEmail, p);
-        }
 
         // Classes whose enrollments a rule decides on their own terms this run: not (yet) an active synced class of this source,
         // or skipped for naming no known school (R27). Their students and teachers are planned.
@@ -89,7 +82,7 @@ public sealed class ResyncScope
         {
             var p = incoming.People[i];
             if (!holders.TryGetValue(p.SourceId, out var holder) || holder.Fingerprint != fingerprints[p.SourceId]
-                || rowsBySource[p.SourceId].Count > 1 || p.SchoolSourceIds.Any(s => !KnownSchool(s))
+                || rowsBySource.Count(p.SourceId) > 1 || p.SchoolSourceIds.Any(s => !KnownSchool(s))
                 || (p.SchoolSourceIds.Count > 1 && p.SchoolSourceIds.Any(mappedSchools.Contains)))
                 rows.Add(i);
         }
@@ -97,31 +90,44 @@ public sealed class ResyncScope
         for (var i = 0; i < enrollments.Count; i++)
         {
             var (classSourceId, personSourceId, _) = enrollments.Keys(i);
-            if (!settledSent.Contains(classSourceId) && rowsBySource.TryGetValue(personSourceId, out var of)) rows.UnionWith(of);
+            if (!settledSent.Contains(classSourceId)) rowsBySource.ForEach(personSourceId, row => rows.Add(row));
         }
-        var linkPartners = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var link in incoming.GuardianLinks)
         {
-            var guardianSent = rowsBySource.TryGetValue(link.GuardianSourceId, out var guardianRows);
-            var studentSent = rowsBySource.TryGetValue(link.StudentSourceId, out var studentRows);
             // R27/R11: a link naming someone the source does not send is decided against the district's records.
-            if (!guardianSent || !studentSent || link.StudentEmail is not null)
+            if (!rowsBySource.ContainsKey(link.GuardianSourceId) || !rowsBySource.ContainsKey(link.StudentSourceId) || link.StudentEmail is not null)
             {
-                if (guardianSent) rows.UnionWith(guardianRows!);
-                if (studentSent) rows.UnionWith(studentRows!);
+                rowsBySource.ForEach(link.GuardianSourceId, row => rows.Add(row));
+                rowsBySource.ForEach(link.StudentSourceId, row => rows.Add(row));
             }
-            Append(linkPartners, link.GuardianSourceId, link.StudentSourceId);
-            Append(linkPartners, link.StudentSourceId, link.GuardianSourceId);
         }
         // Gone: this source's people whose source id the snapshot no longer sends (R12–R15 decide them, and their links).
         foreach (var p in people)
             if (p.Origin == Origins.Synced && p.Link is not null && !rowsBySource.ContainsKey(p.Link)) needed.Add(p.Id);
+        // Nothing changed and nothing is gone: no neighbourhood to find, so its indexes are not built.
+        if (rows.Count == 0 && needed.Count == 0) return (Build(incoming, rows, needed, rowsBySource), null);
 
-        var statePartners = new Dictionary<Guid, List<Guid>>();
+        var rowsByEmail = new MultiMap<string, int>(incoming.People.Count, StringComparer.Ordinal);
+        for (var i = 0; i < incoming.People.Count; i++)
+            if (EmailNormalizer.Normalize(incoming.People[i].Email) is { } email) rowsByEmail.Add(email, i);
+        var byEmail = new MultiMap<string, StoredPerson>(people.Count, StringComparer.Ordinal);
+        var byId = new Dictionary<Guid, StoredPerson>(people.Count);
+        foreach (var p in people)
+        {
+            byId[p.Id] = p;
+            if (p.NormalizedEmail is not null) byEmail.Add(p.NormalizedEmail, p);
+        }
+        var linkPartners = new MultiMap<string, string>(incoming.GuardianLinks.Count * 2, StringComparer.Ordinal);
+        foreach (var link in incoming.GuardianLinks)
+        {
+            linkPartners.Add(link.GuardianSourceId, link.StudentSourceId);
+            linkPartners.Add(link.StudentSourceId, link.GuardianSourceId);
+        }
+        var statePartners = new MultiMap<Guid, Guid>(people.Count, null);
         foreach (var (guardian, student) in guardianPairs)
         {
-            Append(statePartners, guardian, student);
-            Append(statePartners, student, guardian);
+            statePartners.Add(guardian, student);
+            statePartners.Add(student, guardian);
         }
 
         // The neighbourhood, to a fixed point: rows and records sharing a source id or an email, and guardian-link partners.
@@ -138,12 +144,12 @@ public sealed class ResyncScope
         void AddEmail(string? email)
         {
             if (email is null) return;
-            if (rowsByEmail.TryGetValue(email, out var sharing)) sharing.ForEach(AddRow);
-            if (byEmail.TryGetValue(email, out var holding)) holding.ForEach(AddPerson);
+            rowsByEmail.ForEach(email, AddRow);
+            byEmail.ForEach(email, AddPerson);
         }
         void AddSource(string sourceId)
         {
-            if (rowsBySource.TryGetValue(sourceId, out var sending)) sending.ForEach(AddRow);
+            rowsBySource.ForEach(sourceId, AddRow);
             if (holders.TryGetValue(sourceId, out var holder)) AddPerson(holder);
         }
         while (rowQueue.Count > 0 || personQueue.Count > 0)
@@ -153,19 +159,20 @@ public sealed class ResyncScope
                 var p = incoming.People[row];
                 AddSource(p.SourceId);
                 AddEmail(EmailNormalizer.Normalize(p.Email));
-                if (linkPartners.TryGetValue(p.SourceId, out var partners)) partners.ForEach(AddSource);
+                linkPartners.ForEach(p.SourceId, AddSource);
             }
             while (personQueue.TryDequeue(out var id))
             {
                 if (!byId.TryGetValue(id, out var p)) continue;
                 if (p.Link is not null) AddSource(p.Link);
                 AddEmail(p.NormalizedEmail);
-                if (statePartners.TryGetValue(id, out var partners))
-                    foreach (var partner in partners)
-                        if (byId.TryGetValue(partner, out var other)) AddPerson(other);
+                statePartners.ForEach(id, partner =>
+                {
+                    if (byId.TryGetValue(partner, out var other)) AddPerson(other);
+                });
             }
         }
-        return (Build(incoming, rows, needed), null);
+        return (Build(incoming, rows, needed, rowsBySource), null);
     }
 
     /// <summary>What only the whole snapshot can decide.</summary>
@@ -184,7 +191,7 @@ public sealed class ResyncScope
         return null;
     }
 
-    private static ResyncScope Build(Snapshot incoming, HashSet<int> rows, HashSet<Guid> needed)
+    private static ResyncScope Build(Snapshot incoming, HashSet<int> rows, HashSet<Guid> needed, MultiMap<string, int> rowsBySource)
     {
         var subset = new Snapshot { LinkKind = incoming.LinkKind };
         subset.Schools.AddRange(incoming.Schools);
@@ -195,12 +202,10 @@ public sealed class ResyncScope
         subset.Issues.AddRange(incoming.Issues);
 
         var planned = new HashSet<string>(StringComparer.Ordinal);
-        var sent = new HashSet<string>(StringComparer.Ordinal);
         long people = 0, memberships = 0;
         for (var i = 0; i < incoming.People.Count; i++)
         {
             var p = incoming.People[i];
-            sent.Add(p.SourceId);
             if (rows.Contains(i))
             {
                 subset.People.Add(p);
@@ -210,27 +215,43 @@ public sealed class ResyncScope
             people++;
             // R17, as PeopleSteps plans them: each distinct school wanted is an open membership, counted unchanged. (A row left out
             // names known schools only, and a mapped one only alone, so distinct source ids are distinct schools.)
-            memberships += PeopleSteps.WantedSchools(p).Distinct().Count();
+            var wanted = PeopleSteps.WantedSchools(p);
+            for (var k = 0; k < wanted.Count; k++)
+                if (!Repeats(wanted, k)) memberships++;
         }
 
         long enrollments = 0;
-        var seen = new HashSet<(string, string, string)>();
         var source = incoming.Enrollments;
+        // Rows by index, compared by their keys: the same distinct count as a set of key tuples, in a third of the memory.
+        var seen = new HashSet<int>(source.Count, new EnrollmentKeys(source));
         for (var i = 0; i < source.Count; i++)
         {
-            var keys = source.Keys(i);
-            if (planned.Contains(keys.PersonSourceId) || !sent.Contains(keys.PersonSourceId)) subset.Enrollments.Add(source[i]);
-            else if (seen.Add(keys)) enrollments++;
+            var person = source.Keys(i).PersonSourceId;
+            if (planned.Contains(person) || !rowsBySource.ContainsKey(person)) subset.Enrollments.Add(source[i]);
+            else if (seen.Add(i)) enrollments++;
         }
         long guardianLinks = 0;
         var pairs = new HashSet<(string, string)>();
         foreach (var link in incoming.GuardianLinks)
         {
-            bool Planned(string id) => planned.Contains(id) || !sent.Contains(id);
+            bool Planned(string id) => planned.Contains(id) || !rowsBySource.ContainsKey(id);
             if (Planned(link.GuardianSourceId) && Planned(link.StudentSourceId)) subset.GuardianLinks.Add(link);
             else if (pairs.Add((link.GuardianSourceId, link.StudentSourceId))) guardianLinks++;
         }
         return new ResyncScope { Subset = subset, People = needed, LeftOut = (people, memberships, enrollments, guardianLinks) };
+    }
+
+    private static bool Repeats(IReadOnlyList<string> values, int index)
+    {
+        for (var k = 0; k < index; k++)
+            if (values[k] == values[index]) return true;
+        return false;
+    }
+
+    private sealed class EnrollmentKeys(SourceEnrollmentList rows) : IEqualityComparer<int>
+    {
+        public bool Equals(int x, int y) => rows.Keys(x) == rows.Keys(y);
+        public int GetHashCode(int row) => rows.Keys(row).GetHashCode();
     }
 
     /// <summary>Counts what was left out as the full plan would: unchanged.</summary>
@@ -241,10 +262,37 @@ public sealed class ResyncScope
         plan.Counts.Enrollments.Unchanged += LeftOut.Enrollments;
         plan.Counts.GuardianLinks.Unchanged += LeftOut.GuardianLinks;
     }
+}
 
-    private static void Append<TKey, TValue>(Dictionary<TKey, List<TValue>> index, TKey key, TValue value) where TKey : notnull
+/// <summary>
+/// Values by key where nearly every key has one value (a source id, an email, a guardian's student): the first value is held
+/// in place, only the rare further ones in a list, so a million keys cost no million lists.
+/// </summary>
+internal sealed class MultiMap<TKey, TValue>(int capacity, IEqualityComparer<TKey>? comparer) where TKey : notnull
+{
+    private readonly Dictionary<TKey, TValue> _first = new(capacity, comparer);
+    private readonly Dictionary<TKey, List<TValue>> _more = new(comparer);
+
+    public void Add(TKey key, TValue value)
     {
-        if (index.TryGetValue(key, out var list)) list.Add(value);
-        else index[key] = [value];
+        ref var first = ref CollectionsMarshal.GetValueRefOrAddDefault(_first, key, out var exists);
+        if (!exists)
+        {
+            first = value;
+            return;
+        }
+        ref var more = ref CollectionsMarshal.GetValueRefOrAddDefault(_more, key, out _);
+        (more ??= []).Add(value);
+    }
+
+    public bool ContainsKey(TKey key) => _first.ContainsKey(key);
+
+    public int Count(TKey key) => !_first.ContainsKey(key) ? 0 : 1 + (_more.TryGetValue(key, out var more) ? more.Count : 0);
+
+    public void ForEach(TKey key, Action<TValue> action)
+    {
+        if (!_first.TryGetValue(key, out var first)) return;
+        action(first);
+        if (_more.TryGetValue(key, out var more)) more.ForEach(action);
     }
 }

@@ -56,7 +56,7 @@ public sealed class SyncPlanning(NpgsqlDataSource dataSource, IEnumerable<ISourc
         watch.Restart();
         var basis = SourceFingerprints.Basis(snapshot, settings);
         var prints = SourceFingerprints.People(snapshot);
-        var stored = loaded.Index?.People.ToDictionary(p => p.Id, p => p.Fingerprint) ?? [];
+        var printsMs = watch.ElapsedMilliseconds;
         ResyncScope? scope = null;
         string? fullBecause;
         if (lastBasis is null || loaded.Index is not { } index) fullBecause = "no earlier applied run";
@@ -66,16 +66,19 @@ public sealed class SyncPlanning(NpgsqlDataSource dataSource, IEnumerable<ISourc
                 index.GuardianPairs, index.Catalog.Classes, index.Catalog.Schools);
         var scopeMs = watch.ElapsedMilliseconds;
         watch.Restart();
-        var state = loaded.State ?? (await LoadStateAsync(run.DistrictId, scope?.People, ct)).State!;
+        // What FingerprintUpdates compares with: the stored fingerprints of the people planned (none without an index).
+        var stored = loaded.Index?.People.Where(p => scope?.People.Contains(p.Id) ?? true).ToDictionary(p => p.Id, p => p.Fingerprint) ?? [];
+        var state = loaded.State ?? (await LoadStateAsync(run.DistrictId, scope?.People, ct, loaded.Index)).State!;
         var stateMs = loaded.Ms + watch.ElapsedMilliseconds;
         SharedStrings.End();
         loaded = null;
 
         // Reading and loading leave garbage behind (the pool's index, parsers' buffers, duplicate-id tables); planning is the run's
-        // memory peak, so it starts on a compacted heap.
+        // memory peak, so it starts on a compacted heap. A fingerprinted re-sync plans a small part: its peak is the read, and a
+        // compaction would cost more than its planning (the runner compacts after the run either way).
         watch.Restart();
         var peakBeforeGcMb = RunMemory.PeakWorkingSetMb();
-        RunMemory.CompactHeap(GCCollectionMode.Forced);
+        if (scope is null) RunMemory.CompactHeap(GCCollectionMode.Forced);
         var (gcMs, liveMb) = (watch.ElapsedMilliseconds, GC.GetTotalMemory(false) >> 20);
         watch.Restart();
         var planned = scope?.Subset ?? snapshot;
@@ -85,12 +88,12 @@ public sealed class SyncPlanning(NpgsqlDataSource dataSource, IEnumerable<ISourc
         plan.Fingerprints = updates.Written;
         logger.LogInformation(
             "Run {RunId} timings: read {ReadMs} ms ({People} people, {Classes} classes, {Enrollments} enrollments, {SourceIssues} issues); "
-            + "{Path} ({FullBecause}; scope {ScopeMs} ms, {ScopePeople} people rows planned, {ScopeRecords} records loaded); "
+            + "{Path} ({FullBecause}; fingerprints {PrintsMs} ms, scope {ScopeMs} ms, {ScopePeople} people rows planned, {ScopeRecords} records loaded); "
             + "state {StateMs} ms ({StatePeople} people, {StateLinks} links; waited {WaitedMs} ms after the read; peak working set {ReadPeakMb} MB); "
             + "gc {GcMs} ms ({LiveMb} MB live); "
             + "plan {PlanMs} ms ({Changes} changes, {Issues} issues); managed heap {HeapMb} MB, peak working set {PeakMb} MB",
             run.Id, readMs, snapshot.People.Count, snapshot.Classes.Count, snapshot.Enrollments.Count, snapshot.Issues.Count,
-            scope is null ? "full plan" : "fingerprinted re-sync", fullBecause ?? "rows unchanged since the last run are left out", scopeMs,
+            scope is null ? "full plan" : "fingerprinted re-sync", fullBecause ?? "rows unchanged since the last run are left out", printsMs, scopeMs - printsMs,
             planned.People.Count, state.People.Count,
             stateMs, state.People.Count, state.Memberships.Count + state.Enrollments.Count + state.GuardianLinks.Count, waitedMs, peakBeforeGcMb,
             gcMs, liveMb,
@@ -101,15 +104,19 @@ public sealed class SyncPlanning(NpgsqlDataSource dataSource, IEnumerable<ISourc
     /// <summary>What the database gives the planner: the state (whole, or <paramref name="onlyPeople"/>'s part), or the people index.</summary>
     private sealed record Loaded(RosterState? State, PeopleIndex? Index, long Ms);
 
-    private sealed record PeopleIndex(List<StoredPersonLinks> People, List<(Guid Guardian, Guid Student)> GuardianPairs, RosterState Catalog);
+    /// <summary>What a re-sync decides its scope with, loaded beside the read: the catalog and R21's counts are loaded once for the run.</summary>
+    private sealed record PeopleIndex(
+        List<StoredPersonLinks> People, List<(Guid Guardian, Guid Student)> GuardianPairs, RosterState Catalog, ActiveSyncedRecords ActiveSynced);
 
-    private async Task<Loaded> LoadStateAsync(Guid districtId, IReadOnlyCollection<Guid>? onlyPeople, CancellationToken ct)
+    /// <param name="index">Loaded beside the read: its catalog is taken, and R21's counts when only part of the district is loaded.</param>
+    private async Task<Loaded> LoadStateAsync(Guid districtId, IReadOnlyCollection<Guid>? onlyPeople, CancellationToken ct, PeopleIndex? index = null)
     {
         var watch = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var state = await RosterStateLoader.LoadAsync(connection, districtId, ct, onlyPeople);
+        var state = await RosterStateLoader.LoadAsync(connection, districtId, ct, onlyPeople, index?.Catalog);
         // R21 weighs losses against the whole district, not the part loaded.
-        if (onlyPeople is not null) state = state.WithActiveSynced(await FingerprintStore.ActiveSyncedAsync(connection, districtId, ct));
+        if (onlyPeople is not null)
+            state = state.WithActiveSynced(index?.ActiveSynced ?? await FingerprintStore.ActiveSyncedAsync(connection, districtId, ct));
         return new(state, null, watch.ElapsedMilliseconds);
     }
 
@@ -119,7 +126,8 @@ public sealed class SyncPlanning(NpgsqlDataSource dataSource, IEnumerable<ISourc
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var (people, pairs) = await FingerprintStore.LoadIndexAsync(connection, districtId, ct);
         var catalog = await RosterStateLoader.LoadAsync(connection, districtId, ct, onlyPeople: []);
-        return new(null, new PeopleIndex(people, pairs, catalog), watch.ElapsedMilliseconds);
+        var activeSynced = await FingerprintStore.ActiveSyncedAsync(connection, districtId, ct);
+        return new(null, new PeopleIndex(people, pairs, catalog, activeSynced), watch.ElapsedMilliseconds);
     }
 
     /// <summary>R24: the reverted run's recorded changes are the input; there is no source to read.</summary>
