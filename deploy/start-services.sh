@@ -32,28 +32,6 @@ if [[ -z $line ]]; then
 fi
 read -r pg_name pg_port pg_status <<<"$line"
 
-# Settings for a roster of a million people (docs/operations.md, "PostgreSQL settings"): Debian's defaults (128 MB of shared
-# buffers, 1 GB of WAL between checkpoints) make a large first import rewrite its random-keyed index pages again after every
-# checkpoint. A quarter of the memory (at most 8 GB) for buffers; checkpoints every 8 GB of WAL or 15 minutes.
-mem_mb=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
-buffers_mb=$((mem_mb / 4)); ((buffers_mb > 8192)) && buffers_mb=8192; ((buffers_mb < 128)) && buffers_mb=128
-pg_conf=/etc/postgresql/15/$pg_name/conf.d/rostersync.conf
-wanted="# Written by deploy/start-services.sh
-shared_buffers = ${buffers_mb}MB
-effective_cache_size = $((mem_mb / 2))MB
-max_wal_size = 8GB
-checkpoint_timeout = 15min
-maintenance_work_mem = 512MB"
-if [[ ! -f $pg_conf || $(cat "$pg_conf") != "$wanted" ]]; then
-  mkdir -p "$(dirname "$pg_conf")"
-  echo "$wanted" >"$pg_conf"
-  # shared_buffers takes effect on a restart only.
-  if [[ $pg_status != down* ]]; then
-    echo "start-services: restarting PostgreSQL 15/$pg_name for $pg_conf"
-    pg_ctlcluster 15 "$pg_name" restart
-  fi
-fi
-
 # pg_ctlcluster start exits 2 when the cluster already runs, so only start a cluster that is down.
 if [[ $pg_status == down* ]]; then
   echo "start-services: starting PostgreSQL 15/$pg_name on port $pg_port"
