@@ -15,13 +15,15 @@
 # 6. measures the apply floor: PostgreSQL alone re-inserting the first import's rows into the real tables
 #    (bench/apply-floor.sql, rolled back), the part of a first import no client change can remove.
 # Databases, vhosts and processes are removed at the end (--keep-db keeps the databases for inspection).
+# --gcdump writes what the Worker's heap holds as each run enters planning and applying (dotnet-gcdump: a forced full
+# collection, so that run's time includes the dump's pause; use it for the memory profile, not for the timings).
 # --full-resyncs clears the stored fingerprint basis before each re-sync, so the re-syncs take the full path (every record
 # planned against the whole state) instead of the fingerprinted one: the two can be compared on the same code.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-size=L seed=42 keep_db=0 apply_floor=1 paths=direct profile=0 full_resyncs=0
-usage() { echo "usage: bench/sync.sh [--size L|M|S] [--seed N] [--through-api | --api-only] [--keep-db] [--no-apply-floor] [--profile] [--full-resyncs]" >&2; exit 2; }
+size=L seed=42 keep_db=0 apply_floor=1 paths=direct profile=0 full_resyncs=0 gcdump=0
+usage() { echo "usage: bench/sync.sh [--size L|M|S] [--seed N] [--through-api | --api-only] [--keep-db] [--no-apply-floor] [--profile] [--gcdump] [--full-resyncs]" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --size) size=$2; shift 2 ;;
@@ -31,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     --keep-db) keep_db=1; shift ;;
     --no-apply-floor) apply_floor=0; shift ;;
     --profile) profile=1; shift ;;
+    --gcdump) gcdump=1; shift ;;
     --full-resyncs) full_resyncs=1; shift ;;
     *) usage ;;
   esac
@@ -145,8 +148,13 @@ measure() {
     perf_pid=$!
   fi
   run=$("$queue" "$zip")
+  local phase dumped=""
   while true; do
-    status=$(psql_db -At -c "SELECT status FROM sync_runs WHERE id = '$run'")
+    IFS='|' read -r status phase < <(psql_db -At -c "SELECT status, coalesce(phase, '') FROM sync_runs WHERE id = '$run'")
+    if [[ $gcdump -eq 1 && $status == running && ($phase == planning || $phase == applying) && $dumped != *"$phase"* ]]; then
+      heap_report "$data/gcdump-$path-$name-$phase.txt" "$path, ${run_label[$name]}, entering $phase"
+      dumped+=" $phase"
+    fi
     case $status in
       succeeded) break ;;
       failed | cancelled | awaiting-approval)
@@ -201,6 +209,23 @@ profile_report() {
     perf report -i "$data_file" --no-children --sort comm,symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-200 | sed -E 's/ +- +- *$//; s/ +$//' | head -n 40 || true
   } >"$out"
   log "profile written to $out"
+}
+# What the Worker's heap holds now: the largest types by retained size (dotnet-gcdump, a local tool of this repository).
+heap_report() {
+  local out=$1 title=$2 dump=$logs/heap.gcdump
+  dotnet tool run dotnet-gcdump collect -p "$worker" -o "$dump" >/dev/null 2>&1 || { log "gcdump of the Worker failed"; return 0; }
+  {
+    echo "Heap: $title ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD); dotnet-gcdump, live objects after a full collection;"
+    echo "Worker RSS at the dump: $(awk '/VmRSS/ { printf "%d MB", $2 / 1024 }' "/proc/$worker/status"))"
+    echo
+    dotnet tool run dotnet-gcdump report "$dump" 2>/dev/null >"$dump.txt" || true
+    grep -E 'GC Heap (bytes|objects)' "$dump.txt" || true
+    echo
+    echo "   Object Bytes     Count  Type (the 30 largest by bytes)"
+    grep -E '^ +[0-9,]+ +[0-9,]+ ' "$dump.txt" | awk '{ b = $1; gsub(",", "", b); print b "\t" $0 }' | sort -n -r | cut -f2- | head -n 30
+  } >"$out"
+  rm -f "$dump" "$dump.txt"
+  log "heap written to $out"
 }
 if [[ $profile -eq 1 ]]; then
   command -v perf >/dev/null || { log "--profile needs perf (apt-get install linux-perf)"; exit 1; }
