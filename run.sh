@@ -75,7 +75,7 @@ if [[ -z $district_id ]]; then
     "$api_url/api/v1/districts/$district_id/imports" >/dev/null
 fi
 key_response=$(curl -fsS "${op[@]}" -H 'Content-Type: application/json' \
-  -d '{"name":"run.sh demo","scopes":["roster:read","roster:write","sync:run","settings:write","registrations:write","export:run"]}' \
+  -d '{"name":"run.sh demo","scopes":["roster:read","roster:write","sync:run","settings:write","registrations:write","export:run","events:read"]}' \
   "$api_url/api/v1/districts/$district_id/api-keys")
 district_key=$(grep -o '"key":"[^"]*"' <<<"$key_response" | cut -d'"' -f4)
 
@@ -86,7 +86,7 @@ RosterSync is running.
   OpenAPI document:  $api_url/openapi/v1.json
   Operator key:      $ROSTERSYNC_OPERATOR_KEY
   Demo district id:  $district_id
-  Demo district key: $district_key   (scopes: roster:read roster:write sync:run settings:write registrations:write export:run)
+  Demo district key: $district_key   (scopes: roster:read roster:write sync:run settings:write registrations:write export:run events:read)
 $( [[ ${ROSTERSYNC_FAKE_SIS:-0} == 1 ]] && echo "  Fake SIS:          $fake_sis_url (client demo-client / demo-secret; see README \"Export to your SIS\")" )
 
 Try: curl -H "Authorization: Bearer $district_key" "$api_url/api/v1/districts/$district_id/people?limit=5"

@@ -70,7 +70,7 @@ public static class Extensions
             .Configure<IOptions<CorsSettings>>((cors, settings) => cors.AddDefaultPolicy(policy => policy
                 .WithOrigins(settings.Value.AllowedOrigins).AllowAnyMethod().AllowAnyHeader()
                 .WithExposedHeaders("ETag", "Location", "Retry-After", Idempotency.ReplayedHeader)));
-        services.AddOpenApi(o => o.AddRosterConventions().AddEventSchemas().AddExportExamples());
+        services.AddOpenApi(o => o.AddRosterConventions().AddEventSchemas().AddExportExamples().PruneUnreferencedSchemas());
 
         services.AddScoped<RunStarter>();
         services.AddSingleton<RunStatusStore>();

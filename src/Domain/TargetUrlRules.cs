@@ -20,9 +20,12 @@ public static class TargetUrlRules
         if (url!.Length > 2000) return "Must be at most 2000 characters.";
         if (allowPrivateTargets) return null;
         if (uri.Scheme != Uri.UriSchemeHttps) return "Must be an https URL.";
-        if (uri.IsLoopback || uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-            || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith(".internal", StringComparison.OrdinalIgnoreCase)
-            || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && !IsPublic(address)))
+        // A name may end in the root's dot ("localhost.", "db.internal."): it resolves as the name without it, so the
+        // checks read the name without it, as the Worker's resolver does when it sends.
+        var host = uri.IdnHost.TrimEnd('.');
+        if (uri.IsLoopback || host.Length == 0 || host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".internal", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && !IsPublic(address)))
             return "Must reach a public address: loopback, private, link-local and internal targets are refused.";
         return null;
     }

@@ -56,6 +56,17 @@ public sealed class AccessOrderTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task A_403_names_the_scope_the_operation_needs_so_a_new_user_knows_which_key_to_make()
+    {
+        // Issue 14 walk: run.sh's demo key had no events:read, and the feed answered only "This key may not do that".
+        var reader = await api.NewDistrictAsync(Scopes.RosterRead);
+        var problem = await Problem.AssertAsync(await reader.Client.GetAsync(reader.Path + "/events"), HttpStatusCode.Forbidden, "forbidden");
+        Assert.Contains("'events:read'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        problem = await Problem.AssertAsync(await reader.Client.GetAsync(reader.Path + "/api-keys"), HttpStatusCode.Forbidden, "forbidden");
+        Assert.Contains("operator key", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validation_is_400_with_errors_by_field()
     {
         var writer = await api.NewDistrictAsync(Scopes.RosterWrite);

@@ -234,6 +234,26 @@ public sealed class EventFeedTests(EventFeedTests.Factory api) : WithWorker, ICl
     }
 
     [Fact]
+    public async Task Registration_edits_are_feed_events_of_a_known_type_that_filters_and_the_document_accept()
+    {
+        // Issue 14 walk: the feed served registration.created/updated, which its own types filter refused and its document's enum lacked.
+        var district = await api.NewDistrictAsync([.. EventWalk.AllScopes, "registrations:write"]);
+        var school = await (await district.Client.PostAsJsonAsync(district.Path + "/schools", new { name = "Lincoln High", identifier = "LHS" })).ReadAsync();
+        var registration = await Export.Registrations.CreateAsync(district, school.Id(), Export.Registrations.Answers(email: "feed.reg@lincoln.example"));
+        await Export.Registrations.SetStatusAsync(district, registration.Id(), "rejected");
+
+        // Every answer is checked against the served document, so the page itself proves the enum holds these types.
+        var page = await (await district.Client.GetAsync($"{district.Path}/events?types=registration.*")).ReadAsync();
+        Assert.Equal(["registration.created", "registration.updated"], page.Items().Select(e => e.Str("type")));
+        Assert.All(page.Items(), e => Assert.Equal(registration.Id(), e.GetProperty("recordId").GetGuid()));
+        Assert.Equal("rejected", page.Items()[1].GetProperty("changes")[0].Str("after"));
+        var exact = await (await district.Client.GetAsync($"{district.Path}/events?types=registration.updated")).ReadAsync();
+        Assert.Single(exact.Items());
+        var hook = await district.Client.PostAsJsonAsync(district.Path + "/webhooks", new { url = "https://hooks.example.com/r", eventTypes = new[] { "registration.*" } });
+        Assert.Equal(HttpStatusCode.Created, hook.StatusCode);
+    }
+
+    [Fact]
     public async Task A_cursor_of_another_district_an_unknown_type_and_a_missing_scope_are_refused()
     {
         var district = await api.NewDistrictAsync(EventWalk.AllScopes);

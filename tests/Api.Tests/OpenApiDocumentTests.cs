@@ -26,6 +26,31 @@ public sealed class OpenApiDocumentTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task Every_component_schema_is_referenced_from_an_operation_so_generators_emit_no_dead_types()
+    {
+        var document = await DocumentAsync();
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        const string prefix = "#/components/schemas/";
+        static IEnumerable<string> References(JsonElement e) => e.ValueKind switch
+        {
+            JsonValueKind.Object => e.EnumerateObject().SelectMany(p => p.Name == "$ref" && p.Value.GetString() is { } r && r.StartsWith(prefix, StringComparison.Ordinal)
+                ? new[] { r[prefix.Length..] }
+                : References(p.Value)),
+            JsonValueKind.Array => e.EnumerateArray().SelectMany(References),
+            _ => [],
+        };
+        // Reached from the paths, then through the schemas those reach.
+        var reached = new HashSet<string>();
+        var pending = new Stack<string>(References(document.GetProperty("paths")));
+        while (pending.TryPop(out var name))
+            if (reached.Add(name) && schemas.TryGetProperty(name, out var schema))
+                foreach (var next in References(schema)) pending.Push(next);
+        Assert.DoesNotContain(schemas.EnumerateObject().Select(s => s.Name), n => !reached.Contains(n));
+        Assert.False(schemas.TryGetProperty("HttpValidationProblemDetails", out _));
+        Assert.False(schemas.TryGetProperty("IFormFile", out _));
+    }
+
+    [Fact]
     public async Task Patch_bodies_declare_that_they_take_no_other_members()
     {
         var schemas = (await DocumentAsync()).GetProperty("components").GetProperty("schemas");

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RosterSync.Domain.Events;
 using RosterSync.Domain.Model;
@@ -65,6 +66,44 @@ public class EventRetentionTests(WorkerFixture worker) : IClassFixture<WorkerFix
         Assert.Null(await EventFeed.ReadAsync(connection, district, FeedPosition.Start, [], 10, options, DateTimeOffset.UtcNow, CancellationToken.None));
         var page = await EventFeed.ReadAsync(connection, district, new FeedPosition(1, FeedPosition.End), [], 10, options, DateTimeOffset.UtcNow, CancellationToken.None);
         Assert.Equal(["person.updated"], page!.Events.Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task A_pending_delivery_of_a_subscription_disabled_longer_than_the_retention_is_ended_failed_with_the_reason_not_kept_forever()
+    {
+        var district = await worker.CreateDistrictAsync();
+        // Disabled (a 410) 31 days ago and untouched since; another disabled only yesterday; an enabled one.
+        var longDisabled = await SubscriptionAsync(district, enabled: false, "31 days");
+        var recentlyDisabled = await SubscriptionAsync(district, enabled: false, "1 day");
+        var enabled = await SubscriptionAsync(district, enabled: true, "40 days");
+        var stuck = await DeliveryAsync(longDisabled, district, DeliveryStatus.Pending, null);
+        var waiting = await DeliveryAsync(recentlyDisabled, district, DeliveryStatus.Pending, null);
+        var retrying = await DeliveryAsync(enabled, district, DeliveryStatus.Pending, null);
+
+        var retention = worker.Host.Services.GetRequiredService<EventRetention>();
+        var purged = await retention.PurgeAsync(CancellationToken.None);
+        Assert.True(purged.Expired >= 1, purged.ToString());
+        await using (var db = worker.Database.CreateDbContext())
+        {
+            var ended = await db.WebhookDeliveries.SingleAsync(d => d.Id == stuck);
+            Assert.Equal((DeliveryStatus.Failed, EventRetention.ExpiredReason, null), (ended.Status, ended.LastError, ended.LeaseOwner));
+            Assert.NotNull(ended.FinishedAt);
+            // Ended now, it stays in the delivery log for one more retention (redeliverable), then the purge deletes it.
+            Assert.Equal(DeliveryStatus.Pending, (await db.WebhookDeliveries.SingleAsync(d => d.Id == waiting)).Status);
+            Assert.Equal(DeliveryStatus.Pending, (await db.WebhookDeliveries.SingleAsync(d => d.Id == retrying)).Status);
+        }
+        Assert.Equal(0, (await retention.PurgeAsync(CancellationToken.None)).Expired);
+    }
+
+    private async Task<Guid> SubscriptionAsync(Guid district, bool enabled, string updatedAgo)
+    {
+        var hook = Guid.CreateVersion7();
+        await worker.ScalarAsync("""
+            INSERT INTO webhook_subscriptions (id, district_id, url, event_types, secret, enabled, disabled_reason, feed_seq, feed_sub, created_at, updated_at)
+            VALUES ($1, $2, 'https://hooks.example.com/x', '{}', 'protected', $3, CASE WHEN $3 THEN NULL ELSE 'the endpoint answered 410 Gone' END,
+                    0, 9223372036854775807, now() - interval '60 days', now() - $4::interval) RETURNING 1
+            """, hook, district, enabled, updatedAgo);
+        return hook;
     }
 
     /// <summary>A delivery finished <paramref name="finishedAgo"/> (null: still pending, created 40 days ago), with one attempt.</summary>

@@ -91,7 +91,7 @@ public static class RecordKinds
     public const string Run = "run";
     public const string ApiKey = "apiKey";
     public const string Webhook = "webhook";
-    public const string Registration = "registration";
+    public const string Registration = Domain.Events.EventTypes.Registration;
     public const string ExportConnection = "exportConnection";
     public const string ExportRun = "exportRun";
 }
@@ -120,7 +120,16 @@ internal sealed class ProblemAuthorizationResultHandler(IProblemDetailsService p
         await problems.WriteAsync(new()
         {
             HttpContext = context,
-            ProblemDetails = { Status = status, Type = ProblemTypes.ForStatus(status), Title = title },
+            ProblemDetails = { Status = status, Type = ProblemTypes.ForStatus(status), Title = title, Detail = status == StatusCodes.Status403Forbidden ? Missing(policy) : null },
         });
     }
+
+    /// <summary>What the key lacks, so a caller knows which key to make instead of guessing (a 403 is past the district check, so naming the scope tells nothing about data).</summary>
+    private static string? Missing(AuthorizationPolicy policy) =>
+        policy.Requirements.OfType<DistrictAccessRequirement>().FirstOrDefault() switch
+        {
+            { Scope: { } scope } => $"This operation needs the scope '{scope}'. A district key's scopes are fixed when it is created: the operator creates one that holds it (POST /api/v1/districts/{{districtId}}/api-keys).",
+            { Scope: null } => "Only the operator key may do this.",
+            _ => null,
+        };
 }

@@ -346,4 +346,35 @@ public static class OpenApiContract
     }
 
     private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+    private const string SchemaRefPrefix = "#/components/schemas/";
+
+    /// <summary>
+    /// Register last: drops component schemas nothing reaches from the operations. The framework registers some it then
+    /// stops using after our transformers (<c>HttpValidationProblemDetails</c>: every 400 answers ProblemDetails;
+    /// <c>IFormFile</c>: the flattened form writes the file as a binary string), and a generator would emit them as types.
+    /// </summary>
+    public static OpenApiOptions PruneUnreferencedSchemas(this OpenApiOptions options) =>
+        options.AddDocumentTransformer(async (document, _, ct) =>
+        {
+            if (document.Components?.Schemas is not { Count: > 0 } schemas) return;
+            // The serialized document is the one place every reference shows up, however deep the object model holds it.
+            var json = JsonNode.Parse(await document.SerializeAsJsonAsync(OpenApiSpecVersion.OpenApi3_1, ct))!;
+            var componentSchemas = json["components"]?["schemas"]?.AsObject();
+            componentSchemas?.Parent!.AsObject().Remove("schemas");
+            var reached = new HashSet<string>();
+            var pending = new Stack<string>(SchemaReferences(json));
+            while (pending.TryPop(out var id))
+                if (reached.Add(id) && componentSchemas?[id] is { } schema)
+                    foreach (var next in SchemaReferences(schema)) pending.Push(next);
+            foreach (var id in schemas.Keys.Where(id => !reached.Contains(id)).ToList()) schemas.Remove(id);
+        });
+
+    private static IEnumerable<string> SchemaReferences(JsonNode? node) => node switch
+    {
+        JsonObject o => o.SelectMany(p => p.Key == "$ref" && p.Value is JsonValue v && v.TryGetValue(out string? r) && r.StartsWith(SchemaRefPrefix, StringComparison.Ordinal)
+            ? new[] { r[SchemaRefPrefix.Length..] }
+            : SchemaReferences(p.Value)),
+        JsonArray a => a.SelectMany(SchemaReferences),
+        _ => [],
+    };
 }

@@ -36,6 +36,14 @@ public static class EventTypes
     public static readonly string[] RecordActions =
         [ChangeActions.Created, ChangeActions.Updated, ChangeActions.Archived, ChangeActions.Removed, ChangeActions.Restored];
 
+    /// <summary>
+    /// A registration's Api edits (SPEC §6) are journalled like a person's, so the feed serves them: created, and updated
+    /// (status or answers). They were served before they were a type a filter or the document knew (walk of issue 14).
+    /// </summary>
+    public const string Registration = "registration";
+
+    public static readonly string[] RegistrationActions = [ChangeActions.Created, ChangeActions.Updated];
+
     public static readonly string[] RunStatuses = [RunStatus.Succeeded, RunStatus.Failed, RunStatus.AwaitingApproval, RunStatus.Cancelled];
 
     /// <summary>How an export run (SPEC §6) ends, cancelled through the Api included.</summary>
@@ -46,7 +54,8 @@ public static class EventTypes
 
     public static readonly IReadOnlyList<string> All =
     [
-        .. RecordEntities.SelectMany(e => RecordActions.Select(a => $"{e}.{a}")), .. RunStatuses.Select(s => SyncRunPrefix + s),
+        .. RecordEntities.SelectMany(e => RecordActions.Select(a => $"{e}.{a}")), .. RegistrationActions.Select(a => $"{Registration}.{a}"),
+        .. RunStatuses.Select(s => SyncRunPrefix + s),
         .. ExportRunStatuses.Select(s => ExportRunPrefix + s),
     ];
 

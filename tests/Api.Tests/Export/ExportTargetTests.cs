@@ -52,6 +52,24 @@ public sealed class ExportTargetTests(ApiFactory api)
         await Problem.AssertInvalidAsync(await district.Client.PutAsJsonAsync($"{connections}/{id}", Connection("https://[::1]/")), "baseUrl");
     }
 
+    [Theory]
+    [InlineData("https://localhost./hook")]
+    [InlineData("https://LOCALHOST../hook")]
+    [InlineData("https://sis.localhost./hook")]
+    [InlineData("https://db.internal./hook")]
+    [InlineData("https://127.0.0.1./hook")]
+    public async Task Trailing_dot_spellings_of_refused_hosts_are_refused_when_written_as_at_send_time_naming_the_member(string url)
+    {
+        // The resolver reads "localhost." as "localhost": the Worker would refuse it when it sends, so the Api refuses it now.
+        Assert.NotNull(TargetUrlRules.Check(url, allowPrivateTargets: false));
+        var district = await api.NewDistrictAsync(AllScopes);
+        await Problem.AssertInvalidAsync(await district.Client.PostAsJsonAsync(district.Path + "/webhooks", new { url }), "url");
+        await Problem.AssertInvalidAsync(await district.Client.PostAsJsonAsync(district.Path + "/export-connections",
+            Connection("https://sis.example.org/", tokenUrl: url)), "auth.tokenUrl");
+        // A public name written with the root's dot stays a public name.
+        Assert.Null(TargetUrlRules.Check("https://sis.example.org./hook", allowPrivateTargets: false));
+    }
+
     [Fact]
     public async Task The_Workers_SIS_client_refuses_a_private_target_at_send_time_even_one_whose_name_resolves_inward()
     {
