@@ -20,7 +20,7 @@ internal static class PersonReads
         "status, origin, account_state, sis_id, one_roster_id, clever_id, class_link_id, created_at, updated_at, xmin";
 
     private const string Schools =
-        "LEFT JOIN LATERAL (SELECT DISTINCT m.school_id FROM memberships AS m WHERE m.person_id = p.id AND m.ended_at IS NULL) AS s ON TRUE";
+        "LEFT JOIN LATERAL (SELECT DISTINCT m.school_id FROM memberships AS m WHERE m.district_id = p.district_id AND m.person_id = p.id AND m.ended_at IS NULL) AS s ON TRUE";
 
     private static readonly string OfP = "p." + Columns.Replace(", ", ", p.", StringComparison.Ordinal);
 

@@ -114,8 +114,9 @@ public sealed class ApplyHistoryTests(ITestOutputHelper output) : IAsyncLifetime
             await db.SaveChangesAsync();
         }
         await using var tx = await connection.BeginTransactionAsync();
-        await PlanApplier.ApplyAsync(connection, districtId, runId, plan, DateTimeOffset.UtcNow, null, default);
+        var partitions = await PlanApplier.ApplyAsync(connection, districtId, runId, plan, DateTimeOffset.UtcNow, null, default);
         await PlanApplier.RecordAsync(connection, districtId, runId, plan, null, default);
+        await partitions.SwapInAsync(connection, default);
         await tx.CommitAsync();
         return runId;
     }

@@ -89,7 +89,8 @@ public sealed class LinkReferencesTests : IAsyncLifetime
     private static async Task ApplyAsync(NpgsqlConnection connection, Guid districtId, Plan plan)
     {
         await using var tx = await connection.BeginTransactionAsync();
-        await PlanApplier.ApplyAsync(connection, districtId, Guid.CreateVersion7(), plan, DateTimeOffset.UtcNow, null, default);
+        var partitions = await PlanApplier.ApplyAsync(connection, districtId, Guid.CreateVersion7(), plan, DateTimeOffset.UtcNow, null, default);
+        await partitions.SwapInAsync(connection, default);
         await tx.CommitAsync();
     }
 }
