@@ -16,10 +16,12 @@ internal sealed class LinkPartitionBuild
     public const string Schema = "link_partition_builds";
 
     /// <summary>
-    /// How long the swap waits for the parent's lock (readers of other districts hold it briefly). When it expires the statement
-    /// fails with lock_not_available, the apply transaction rolls back whole (R23), and the run fails retryable.
+    /// How long the swap waits for a lock. For the parent (which every transaction writing or reading links of any district holds
+    /// until it ends; while the swap waits, new readers queue behind it): the rows are then inserted into the partition the
+    /// normal way. For the district's own partition (an Api write of this district): the statement fails with
+    /// lock_not_available, the apply transaction rolls back whole (R23), and the run fails retryable.
     /// </summary>
-    public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(5);
 
     private readonly string _table;
     private readonly Guid _districtId;
@@ -57,7 +59,8 @@ internal sealed class LinkPartitionBuild
     public async Task LoadAsync<T>(
         NpgsqlConnection connection, IReadOnlyList<CopyColumn<T>> columns, IEnumerable<T> rows, ApplyProgress? progress, CancellationToken ct)
     {
-        await BulkCopy.ExecuteAsync(connection, $"CREATE TABLE {Built} (LIKE {_table} INCLUDING DEFAULTS)", ct);
+        // LIKE the district's partition, not the parent: a lock on the parent held until commit would stall another district's swap.
+        await BulkCopy.ExecuteAsync(connection, $"CREATE TABLE {Built} (LIKE {_partition} INCLUDING DEFAULTS)", ct);
         await BulkCopy.CopyAsync(connection, Built, columns, rows, progress, ct);
         // Sorting for an index build is the part that needs memory; the setting ends with the transaction.
         await BulkCopy.ExecuteAsync(connection, "SET LOCAL maintenance_work_mem = '256MB'", ct);
@@ -68,31 +71,42 @@ internal sealed class LinkPartitionBuild
 
     /// <summary>
     /// The last step of the apply transaction: swaps the built table in for the district's empty partition. Returns false when the
-    /// partition is no longer empty (the Api linked something meanwhile): the rows are then inserted into it, the normal way.
+    /// partition is no longer empty (the Api linked something meanwhile) or the parent could not be locked in time: the rows are
+    /// then inserted into the partition, the normal way.
     /// </summary>
+    /// <exception cref="PostgresException">lock_not_available: the district's partition was not locked within <see cref="LockTimeout"/>.</exception>
     public async Task<bool> SwapInAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await BulkCopy.ExecuteAsync(connection, $"SET LOCAL lock_timeout = '{(int)LockTimeout.TotalMilliseconds}ms'", ct);
         // The partition first (only this district's writers wait), then whether it is still empty.
         await BulkCopy.ExecuteAsync(connection, $"LOCK TABLE {_partition} IN ACCESS EXCLUSIVE MODE", ct);
-        var swapped = await PartitionIsEmptyAsync(connection, ct);
-        if (swapped)
-        {
-            // DETACH locks the parent against every district until commit: that is why this is the transaction's last step.
-            await BulkCopy.ExecuteAsync(connection, $"""
-                ALTER TABLE {_table} DETACH PARTITION {_partition};
-                DROP TABLE {_partition};
-                ALTER TABLE {Built} SET SCHEMA {_parentSchema};
-                ALTER TABLE {_table} ATTACH PARTITION {_partition} FOR VALUES IN ('{_districtId}');
-                ALTER TABLE {_partition} DROP CONSTRAINT bound
-                """, ct);
-        }
-        else
-        {
-            await BulkCopy.ExecuteAsync(connection, $"INSERT INTO {_partition} SELECT * FROM {Built}; DROP TABLE {Built}", ct);
-        }
+        var swapped = await PartitionIsEmptyAsync(connection, ct) && await TrySwapAsync(connection, ct);
+        if (!swapped) await BulkCopy.ExecuteAsync(connection, $"INSERT INTO {_partition} SELECT * FROM {Built}; DROP TABLE {Built}", ct);
         await BulkCopy.ExecuteAsync(connection, "SET LOCAL lock_timeout = DEFAULT", ct);
         return swapped;
+    }
+
+    /// <summary>DETACH locks the parent against every district until commit: that is why this is the transaction's last step.</summary>
+    private async Task<bool> TrySwapAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await BulkCopy.ExecuteAsync(connection, "SAVEPOINT link_partition_swap", ct);
+        try
+        {
+            await BulkCopy.ExecuteAsync(connection, $"ALTER TABLE {_table} DETACH PARTITION {_partition}", ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            await BulkCopy.ExecuteAsync(connection, "ROLLBACK TO SAVEPOINT link_partition_swap", ct);
+            return false;
+        }
+        await BulkCopy.ExecuteAsync(connection, $"""
+            RELEASE SAVEPOINT link_partition_swap;
+            DROP TABLE {_partition};
+            ALTER TABLE {Built} SET SCHEMA {_parentSchema};
+            ALTER TABLE {_table} ATTACH PARTITION {_partition} FOR VALUES IN ('{_districtId}');
+            ALTER TABLE {_partition} DROP CONSTRAINT bound
+            """, ct);
+        return true;
     }
 
     private async Task<bool> PartitionIsEmptyAsync(NpgsqlConnection connection, CancellationToken ct)
@@ -137,8 +151,11 @@ public sealed class PendingPartitions
     /// <summary>How many tables were bulk-built.</summary>
     public int Count => _builds.Count;
 
-    /// <summary>Call right before commit. Returns how many were swapped in (the rest were inserted into partitions that filled meanwhile).</summary>
-    /// <exception cref="PostgresException">lock_not_available (55P03) when a lock was not had within <see cref="LinkPartitionBuild.LockTimeout"/>.</exception>
+    /// <summary>
+    /// Call right before commit. Returns how many were swapped in; the rest were inserted into their partitions (one filled
+    /// meanwhile, or its parent was not locked within <see cref="LinkPartitionBuild.LockTimeout"/>).
+    /// </summary>
+    /// <exception cref="PostgresException">lock_not_available (55P03): a district partition was not locked in time.</exception>
     public async Task<int> SwapInAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         var swapped = 0;

@@ -66,8 +66,8 @@ public sealed class SyncRunner(
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
         {
-            // Issue 12: swapping a first import's link partitions in waited longer than LinkPartitionBuild.LockTimeout for a
-            // table lock. The apply rolled back whole (R23); the same run can simply be run again.
+            // Issue 12: swapping a first import's link partitions in waited longer than LinkPartitionBuild.LockTimeout for the
+            // district's partition (an Api write of the district). The apply rolled back whole (R23); the run can simply run again.
             logger.LogWarning("Run {RunId} failed: a table lock was not had in time ({Message})", run.Id, e.MessageText);
             await outcomes.FailAsync(run, "The run could not lock the roster tables in time; nothing was applied. Run it again.", null, stopping,
                 retryable: true);

@@ -28,7 +28,7 @@ public sealed partial class LinkPartitionTests : IAsyncLifetime
     [Fact]
     public async Task Issue12_a_bulk_built_first_import_leaves_the_rows_indexes_and_constraints_of_the_normal_path()
     {
-        var (bulk, normal) = (await NewDistrictAsync(), await NewDistrictAsync());
+        var (bulk, normal) = (await _db.NewDistrictAsync("Partitions"), await _db.NewDistrictAsync("Partitions"));
         await using var connection = await _db.DataSource.OpenConnectionAsync();
 
         Assert.Equal(3, await FirstImportAsync(connection, bulk));
@@ -61,7 +61,7 @@ public sealed partial class LinkPartitionTests : IAsyncLifetime
     [Fact]
     public async Task Issue12_a_first_import_leaves_another_district_untouched_and_readable_while_it_builds()
     {
-        var (other, district) = (await NewDistrictAsync(), await NewDistrictAsync());
+        var (other, district) = (await _db.NewDistrictAsync("Partitions"), await _db.NewDistrictAsync("Partitions"));
         await using var connection = await _db.DataSource.OpenConnectionAsync();
         await using var reader = await _db.DataSource.OpenConnectionAsync();
         await FirstImportAsync(connection, other);
@@ -78,7 +78,7 @@ public sealed partial class LinkPartitionTests : IAsyncLifetime
     [Fact]
     public async Task Issue12_a_partition_filled_during_the_build_gets_the_rows_the_normal_way()
     {
-        var (reference, district) = (await NewDistrictAsync(), await NewDistrictAsync());
+        var (reference, district) = (await _db.NewDistrictAsync("Partitions"), await _db.NewDistrictAsync("Partitions"));
         await using var connection = await _db.DataSource.OpenConnectionAsync();
         await using var api = await _db.DataSource.OpenConnectionAsync();
         await FirstImportAsync(connection, reference);
@@ -93,21 +93,42 @@ public sealed partial class LinkPartitionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Issue12_a_swap_that_cannot_lock_the_parent_in_time_fails_and_applies_nothing()
+    public async Task Issue12_a_swap_that_cannot_lock_the_parent_in_time_inserts_the_rows_the_normal_way()
     {
-        var district = await NewDistrictAsync();
+        var (reference, district) = (await _db.NewDistrictAsync("Partitions"), await _db.NewDistrictAsync("Partitions"));
         await using var connection = await _db.DataSource.OpenConnectionAsync();
+        await FirstImportAsync(connection, reference);
         await using var reader = await _db.DataSource.OpenConnectionAsync();
-        await using var readerTx = await reader.BeginTransactionAsync();
-        // A long reader of another district's enrollments holds the parent's lock that DETACH must wait for.
-        await ScalarAsync(reader, "SELECT count(*) FROM enrollments WHERE district_id = $1", Guid.NewGuid());
+        await using (var readerTx = await reader.BeginTransactionAsync())
+        {
+            // A long transaction reading another district's enrollments holds the parent's lock that DETACH waits for.
+            await ScalarAsync(reader, "SELECT count(*) FROM enrollments WHERE district_id = $1", reference);
+
+            Assert.Equal(2, await FirstImportAsync(connection, district));
+        }
+
+        Assert.Equal(await RowsAsync(connection, "enrollments", reference), await RowsAsync(connection, "enrollments", district));
+        Assert.Equal(await StructureAsync(connection, "enrollments", reference), await StructureAsync(connection, "enrollments", district));
+        Assert.Equal(0L, await ScalarAsync(connection, $"SELECT count(*) FROM pg_tables WHERE schemaname = '{LinkPartitionBuild.Schema}'"));
+    }
+
+    [Fact]
+    public async Task Issue12_a_swap_that_cannot_lock_the_district_partition_in_time_fails_and_applies_nothing()
+    {
+        var district = await _db.NewDistrictAsync("Partitions");
+        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        await using var api = await _db.DataSource.OpenConnectionAsync();
+        await using var apiTx = await api.BeginTransactionAsync();
+        // An Api write in the district, not yet committed: the swap's lock on the partition waits for it.
+        await PlaceholdersAsync(api, district, "enrollments");
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => FirstImportAsync(connection, district));
 
         Assert.Equal(PostgresErrorCodes.LockNotAvailable, error.SqlState);
-        await readerTx.RollbackAsync();
+        await apiTx.RollbackAsync();
         Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM people WHERE district_id = $1", district));
-        Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM enrollments WHERE district_id = $1", district));
+        foreach (var table in Tables)
+            Assert.Equal(0L, await ScalarAsync(connection, $"SELECT count(*) FROM {table} WHERE district_id = $1", district));
         Assert.Equal(0L, await ScalarAsync(connection, $"SELECT count(*) FROM pg_tables WHERE schemaname = '{LinkPartitionBuild.Schema}'"));
     }
 
@@ -239,15 +260,6 @@ public sealed partial class LinkPartitionTests : IAsyncLifetime
 
     [GeneratedRegex("_d[0-9a-f]+")]
     private static partial Regex DistrictHex();
-
-    private async Task<Guid> NewDistrictAsync()
-    {
-        var districtId = Guid.NewGuid();
-        await using var db = _db.CreateDbContext();
-        db.Districts.Add(new District { Id = districtId, Name = "Partitions", CreatedAt = DateTimeOffset.UtcNow });
-        await db.SaveChangesAsync();
-        return districtId;
-    }
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, object[] parameters)
     {
