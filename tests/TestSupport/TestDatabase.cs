@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using RosterSync.Domain.Model;
 using RosterSync.Domain.Persistence;
 
 namespace RosterSync.TestSupport;
@@ -19,6 +20,16 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public RosterDbContext CreateDbContext() =>
         new(new DbContextOptionsBuilder<RosterDbContext>().UseNpgsql(DataSource).Options);
+
+    /// <summary>A new district (its link partitions made by the districts trigger); returns its id.</summary>
+    public async Task<Guid> NewDistrictAsync(string name)
+    {
+        var districtId = Guid.NewGuid();
+        await using var db = CreateDbContext();
+        db.Districts.Add(new District { Id = districtId, Name = name, CreatedAt = DateTimeOffset.UtcNow });
+        await db.SaveChangesAsync();
+        return districtId;
+    }
 
     public static async Task<TestDatabase> CreateAsync()
     {

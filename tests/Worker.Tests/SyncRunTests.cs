@@ -1,3 +1,4 @@
+using Npgsql;
 using RosterSync.Domain.Model;
 using RosterSync.TestSupport;
 
@@ -210,5 +211,31 @@ public class SyncRunTests(WorkerFixture worker) : IClassFixture<WorkerFixture>
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1 AND given_name = 'Mariana'", district));
         Assert.Equal(1, await worker.ScalarAsync("SELECT count(*) FROM run_changes WHERE run_id = $1 AND rule = 'R24' AND field = 'givenName'", revertId));
+    }
+
+    [Fact]
+    public async Task Issue12_a_first_import_whose_link_partition_stays_locked_fails_retryable_and_applies_nothing()
+    {
+        var district = await worker.CreateDistrictAsync();
+        // An Api write of the district that does not commit: the swap of the bulk-built enrollments cannot lock the partition.
+        await using var api = await worker.Db.OpenConnectionAsync();
+        await using var apiTx = await api.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO enrollments (id, district_id, class_id, person_id, role, origin, created_at) VALUES (gen_random_uuid(), $1, gen_random_uuid(), gen_random_uuid(), 'teacher', 'manual', now())", api))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = district });
+            await insert.ExecuteNonQueryAsync();
+        }
+        var runId = await worker.QueueUploadRunAsync(district, WorkerFixture.DemoBundle());
+        await worker.PublishAsync(runId, district);
+
+        var run = await worker.WaitForRunAsync(runId);
+        await apiTx.RollbackAsync();
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.True(run.Retryable);
+        Assert.Contains("could not lock", run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district));
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM enrollments WHERE district_id = $1", district));
     }
 }

@@ -147,7 +147,7 @@ public static class ClassEndpoints
     private static async Task<IEnumerable<FieldEdit>> SetCoTeachersAsync(
         RosterDbContext db, Guid districtId, Guid classId, List<Guid> personIds, DateTimeOffset now, CancellationToken ct)
     {
-        var existing = await db.Enrollments.Where(e => e.ClassId == classId && e.Role == EnrollmentRoles.CoTeacher).ToListAsync(ct);
+        var existing = await db.Enrollments.Where(e => e.DistrictId == districtId && e.ClassId == classId && e.Role == EnrollmentRoles.CoTeacher).ToListAsync(ct);
         var edits = new List<FieldEdit>();
         foreach (var ended in existing.Where(e => e.Origin == Origins.Manual && e.EndedAt == null && !personIds.Contains(e.PersonId)))
         {
@@ -195,7 +195,7 @@ public static class ClassEndpoints
                 "R19: the source decides a synced class's students. Enroll teachers, co-teachers or aides by hand, or enroll the student in the source.", "R19");
 
         var now = DateTimeOffset.UtcNow;
-        var enrollment = await db.Enrollments.SingleOrDefaultAsync(e => e.ClassId == classId && e.PersonId == request.PersonId && e.Role == request.Role, ct);
+        var enrollment = await db.Enrollments.SingleOrDefaultAsync(e => e.DistrictId == districtId && e.ClassId == classId && e.PersonId == request.PersonId && e.Role == request.Role, ct);
         if (enrollment is { EndedAt: null })
             return Problems.Conflict(ProblemTypes.AlreadyExists, "This person is already enrolled in this class with this role");
         if (enrollment is null)

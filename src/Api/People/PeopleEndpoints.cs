@@ -63,7 +63,7 @@ public static class PeopleEndpoints
         if (query.Status is { } status) people = people.Where(p => p.Status == status);
         if (query.Email is not null) people = people.Where(p => p.NormalizedEmail == EmailNormalizer.Normalize(query.Email));
         if (query.SchoolId is { } schoolId)
-            people = people.Where(p => db.Memberships.Any(m => m.PersonId == p.Id && m.SchoolId == schoolId && m.EndedAt == null));
+            people = people.Where(p => db.Memberships.Any(m => m.DistrictId == districtId && m.PersonId == p.Id && m.SchoolId == schoolId && m.EndedAt == null));
         if (query.ModifiedSince is { } since)
         {
             var utc = since.ToUniversalTime();
@@ -274,7 +274,7 @@ public static class PeopleEndpoints
             return Problems.Conflict(ProblemTypes.Conflict, "Only a student can have guardians", $"Person {id} has no student role.");
 
         var now = DateTimeOffset.UtcNow;
-        var link = await db.GuardianLinks.SingleOrDefaultAsync(g => g.GuardianId == request.GuardianId && g.StudentId == id, ct);
+        var link = await db.GuardianLinks.SingleOrDefaultAsync(g => g.DistrictId == districtId && g.GuardianId == request.GuardianId && g.StudentId == id, ct);
         if (link is { EndedAt: null })
             return Problems.Conflict(ProblemTypes.AlreadyExists, "This guardian is already linked to this student");
         if (link is null)

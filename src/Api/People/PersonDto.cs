@@ -34,7 +34,7 @@ public static class PersonQueries
     {
         var flat = await (
                 from p in people.AsNoTracking()
-                from schoolId in db.Memberships.Where(m => m.PersonId == p.Id && m.EndedAt == null)
+                from schoolId in db.Memberships.Where(m => m.DistrictId == p.DistrictId && m.PersonId == p.Id && m.EndedAt == null)
                     .Select(m => (Guid?)m.SchoolId).Distinct().DefaultIfEmpty()
                 select new { Person = p, SchoolId = schoolId, Version = EF.Property<uint>(p, RowVersion.Property) })
             .OrderBy(r => r.Person.Id)

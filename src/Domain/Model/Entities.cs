@@ -70,6 +70,7 @@ public sealed class Person : ISourceLinked
 public interface ILink
 {
     Guid Id { get; }
+    Guid DistrictId { get; }
     string Origin { get; }
     DateTimeOffset? EndedAt { get; set; }
 }

@@ -87,8 +87,8 @@ internal static class BulkCopy
     }
 
     /// <summary>
-    /// Writes rows into <paramref name="table"/> by primary key id: new ids are inserted, known ids get
-    /// every column except <paramref name="insertOnly"/>. One COPY into a staging table and one statement.
+    /// Writes rows into <paramref name="table"/> by its primary key <paramref name="key"/>: new keys are inserted, known keys get
+    /// every column except <paramref name="insertOnly"/> and the key. One COPY into a staging table and one statement.
     /// </summary>
     /// <param name="movable">
     /// Uniquely indexed columns whose values may move from one row to another in one write (a person's email or source id,
@@ -98,7 +98,7 @@ internal static class BulkCopy
     public static async Task UpsertAsync<T>(
         NpgsqlConnection connection, string table, IReadOnlyList<CopyColumn<T>> columns, IReadOnlyCollection<T> rows,
         IReadOnlySet<string> insertOnly, ApplyProgress? progress, CancellationToken ct,
-        IReadOnlyList<string>? movable = null, Func<Task>? beforeMerge = null)
+        IReadOnlyList<string>? movable = null, Func<Task>? beforeMerge = null, string key = "id")
     {
         if (rows.Count == 0)
         {
@@ -116,9 +116,10 @@ internal static class BulkCopy
         }
         if (beforeMerge is not null) await beforeMerge();
         var names = string.Join(", ", columns.Select(c => c.Name));
-        var updates = string.Join(", ", columns.Where(c => c.Name != "id" && !insertOnly.Contains(c.Name)).Select(c => $"{c.Name} = EXCLUDED.{c.Name}"));
+        var keys = key.Split(", ");
+        var updates = string.Join(", ", columns.Where(c => !keys.Contains(c.Name) && !insertOnly.Contains(c.Name)).Select(c => $"{c.Name} = EXCLUDED.{c.Name}"));
         await ExecuteAsync(connection,
-            $"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} ON CONFLICT (id) DO UPDATE SET {updates}", ct);
+            $"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} ON CONFLICT ({key}) DO UPDATE SET {updates}", ct);
     }
 
     public static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)

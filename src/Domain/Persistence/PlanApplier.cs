@@ -19,7 +19,11 @@ public static class PlanApplier
         (long)plan.People.Count + plan.Schools.Count + plan.Classes.Count + plan.Sessions.Count + plan.Courses.Count
         + plan.Memberships.Count + plan.Enrollments.Count + plan.GuardianLinks.Count + plan.Changes.Count + plan.Issues.Count;
 
-    public static async Task ApplyAsync(
+    /// <summary>
+    /// Writes the plan's records. A district's first links of a kind are built as standalone tables (issue 12,
+    /// <see cref="LinkPartitionBuild"/>): the caller swaps them in with <see cref="PendingPartitions.SwapInAsync"/> right before it commits.
+    /// </summary>
+    public static async Task<PendingPartitions> ApplyAsync(
         NpgsqlConnection connection, Guid districtId, Guid runId, Plan plan, DateTimeOffset now, ApplyProgress? progress, CancellationToken ct)
     {
         await LinkReferences.CheckAsync(connection, districtId, plan, ct);
@@ -69,9 +73,11 @@ public static class PlanApplier
             .. Linked<ClassRecord>(c => c.Links), .. Stamped<ClassRecord>(),
         ], plan.Classes, progress, ct);
 
-        await WriteLinksAsync(connection, "memberships", "person_id", "school_id", "role", plan.Memberships, districtId, runId, now, progress, ct);
-        await WriteLinksAsync(connection, "enrollments", "person_id", "class_id", "role", plan.Enrollments, districtId, runId, now, progress, ct);
-        await WriteLinksAsync(connection, "guardian_links", "guardian_id", "student_id", "relationship", plan.GuardianLinks, districtId, runId, now, progress, ct);
+        var pending = new PendingPartitions();
+        await WriteLinksAsync(connection, "memberships", "person_id", "school_id", "role", plan.Memberships, districtId, runId, now, pending, progress, ct);
+        await WriteLinksAsync(connection, "enrollments", "person_id", "class_id", "role", plan.Enrollments, districtId, runId, now, pending, progress, ct);
+        await WriteLinksAsync(connection, "guardian_links", "guardian_id", "student_id", "relationship", plan.GuardianLinks, districtId, runId, now, pending, progress, ct);
+        return pending;
     }
 
     private static CopyColumn<PersonRecord> PersonColumn(PersonField field) =>
@@ -125,7 +131,7 @@ public static class PlanApplier
 
     private static async Task WriteLinksAsync(
         NpgsqlConnection connection, string table, string person, string target, string role, LinkList links,
-        Guid districtId, Guid runId, DateTimeOffset now, ApplyProgress? progress, CancellationToken ct)
+        Guid districtId, Guid runId, DateTimeOffset now, PendingPartitions pending, ApplyProgress? progress, CancellationToken ct)
     {
         if (links.Count == 0) return;
         CopyColumn<int>[] columns =
@@ -137,7 +143,14 @@ public static class PlanApplier
             CopyColumn<int>.Uuid("ended_by_run_id", i => links.Ended(i) ? runId : null),
         ];
         var rows = Enumerable.Range(0, links.Count);
+        if (await LinkPartitionBuild.StartAsync(connection, table, districtId, links, ct) is { } build)
+        {
+            await build.LoadAsync(connection, columns, rows, progress, ct);
+            pending.Add(build);
+            return;
+        }
         if (rows.Any(links.Created)) await BulkCopy.CopyAsync(connection, table, columns, rows.Where(links.Created), progress, ct);
-        await BulkCopy.UpsertAsync(connection, table, columns, rows.Where(i => !links.Created(i)).ToList(), Immutable, progress, ct);
+        // Keyed by (district_id, id): the link tables are partitioned by district.
+        await BulkCopy.UpsertAsync(connection, table, columns, rows.Where(i => !links.Created(i)).ToList(), Immutable, progress, ct, key: "district_id, id");
     }
 }

@@ -42,7 +42,7 @@ public sealed class RunOutcomes(NpgsqlDataSource dataSource, TimeProvider clock,
         }
         var plan = planned.Plan;
         var written = new ApplyProgress(progress);
-        await PlanApplier.ApplyAsync(connection, run.DistrictId, run.Id, plan, clock.GetUtcNow(), written, ct);
+        var partitions = await PlanApplier.ApplyAsync(connection, run.DistrictId, run.Id, plan, clock.GetUtcNow(), written, ct);
         if (planned.Fingerprints is { } fingerprints)
             await FingerprintStore.WriteAsync(connection, run.DistrictId, run.Id, fingerprints, planned.Basis, ct);
         await ReplacePlanAsync(connection, run, plan, written, ct);
@@ -52,6 +52,10 @@ public sealed class RunOutcomes(NpgsqlDataSource dataSource, TimeProvider clock,
             logger.LogInformation("Run {RunId} was cancelled or taken over while applying; nothing applied by this Worker", run.Id);
             return 0;
         }
+        // Issue 12: a first import's link partitions go in last, so the parent tables are locked only for the commit.
+        if (partitions.Count > 0)
+            logger.LogInformation("Run {RunId}: {Swapped} of {Built} bulk-built link partitions swapped in",
+                run.Id, await partitions.SwapInAsync(connection, ct), partitions.Count);
         await tx.CommitAsync(ct);
         logger.LogInformation("Run {RunId} applied {Changes} changes with {Issues} issues", run.Id, plan.Changes.Count, plan.Issues.Count);
         return written.Written;

@@ -64,6 +64,14 @@ public sealed class SyncRunner(
             await outcomes.FailAsync(run, e.Message, new PlanIssue(Severities.Error, "R22", null, null, e.Message, e.File, e.Row), stopping,
                 TransientFailures.IsTransient(e));
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            // Issue 12: swapping a first import's link partitions in waited longer than LinkPartitionBuild.LockTimeout for the
+            // district's partition (an Api write of the district). The apply rolled back whole (R23); the run can simply run again.
+            logger.LogWarning("Run {RunId} failed: a table lock was not had in time ({Message})", run.Id, e.MessageText);
+            await outcomes.FailAsync(run, "The run could not lock the roster tables in time; nothing was applied. Run it again.", null, stopping,
+                retryable: true);
+        }
         catch (Exception e)
         {
             logger.LogError(e, "Run {RunId} failed", run.Id);

@@ -36,7 +36,7 @@ public sealed class ApplyHistoryTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task R2_a_source_id_passing_from_one_person_to_another_in_one_run_is_applied()
     {
         // x holds p1 with p2's email (an earlier duplicate); now p2's row claims x by email and p1 is a new person.
-        var districtId = await NewDistrictAsync();
+        var districtId = await _db.NewDistrictAsync("History");
         await using var connection = await _db.DataSource.OpenConnectionAsync();
         var first = Rules.B.Snap(Rules.B.Student("p1", "p2@x.org"));
         await ApplyAsync(connection, districtId, Planner.Plan(first, RosterState.Empty, SyncSettings.Default));
@@ -50,18 +50,9 @@ public sealed class ApplyHistoryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("p1@x.org", Assert.Single(after.People, p => p.Links.OneRoster == "p1").NormalizedEmail);
     }
 
-    private async Task<Guid> NewDistrictAsync()
-    {
-        var districtId = Guid.NewGuid();
-        await using var db = _db.CreateDbContext();
-        db.Districts.Add(new District { Id = districtId, Name = "History", CreatedAt = DateTimeOffset.UtcNow });
-        await db.SaveChangesAsync();
-        return districtId;
-    }
-
     private async Task RunAsync(DistrictHistory history)
     {
-        var districtId = await NewDistrictAsync();
+        var districtId = await _db.NewDistrictAsync("History");
         var newId = HistoryRunner.Ids(Interlocked.Increment(ref _history));
         await using var connection = await _db.DataSource.OpenConnectionAsync();
         var i = 0;
@@ -114,8 +105,9 @@ public sealed class ApplyHistoryTests(ITestOutputHelper output) : IAsyncLifetime
             await db.SaveChangesAsync();
         }
         await using var tx = await connection.BeginTransactionAsync();
-        await PlanApplier.ApplyAsync(connection, districtId, runId, plan, DateTimeOffset.UtcNow, null, default);
+        var partitions = await PlanApplier.ApplyAsync(connection, districtId, runId, plan, DateTimeOffset.UtcNow, null, default);
         await PlanApplier.RecordAsync(connection, districtId, runId, plan, null, default);
+        await partitions.SwapInAsync(connection, default);
         await tx.CommitAsync();
         return runId;
     }

@@ -22,7 +22,7 @@ public sealed class LinkReferencesTests : IAsyncLifetime
     [Fact]
     public async Task R23_links_to_records_written_by_the_same_plan_or_already_in_the_district_are_applied()
     {
-        var district = await NewDistrictAsync();
+        var district = await _db.NewDistrictAsync("Links");
         await using var connection = await _db.DataSource.OpenConnectionAsync();
         var first = Planner.Plan(Bundle(Rules.B.Student("s1", "s1@x.org")), RosterState.Empty, SyncSettings.Default);
         await ApplyAsync(connection, district, first);
@@ -39,7 +39,7 @@ public sealed class LinkReferencesTests : IAsyncLifetime
     [Fact]
     public async Task R23_a_link_naming_a_person_of_another_district_applies_nothing()
     {
-        var (district, other) = (await NewDistrictAsync(), await NewDistrictAsync());
+        var (district, other) = (await _db.NewDistrictAsync("Links"), await _db.NewDistrictAsync("Links"));
         await using var connection = await _db.DataSource.OpenConnectionAsync();
         await ApplyAsync(connection, district, Planner.Plan(Bundle(Rules.B.Student("s1", "s1@x.org")), RosterState.Empty, SyncSettings.Default));
         await ApplyAsync(connection, other, Planner.Plan(Bundle(Rules.B.Student("s9", "s9@x.org")), RosterState.Empty, SyncSettings.Default));
@@ -60,7 +60,7 @@ public sealed class LinkReferencesTests : IAsyncLifetime
     [Fact]
     public async Task R23_a_link_naming_a_class_that_does_not_exist_applies_nothing()
     {
-        var district = await NewDistrictAsync();
+        var district = await _db.NewDistrictAsync("Links");
         await using var connection = await _db.DataSource.OpenConnectionAsync();
         await ApplyAsync(connection, district, Planner.Plan(Bundle(Rules.B.Student("s1", "s1@x.org")), RosterState.Empty, SyncSettings.Default));
         var state = await RosterStateLoader.LoadAsync(connection, district, default);
@@ -77,19 +77,11 @@ public sealed class LinkReferencesTests : IAsyncLifetime
     private static Snapshot Bundle(params SourcePerson[] students) =>
         Rules.B.Snap(students, [Rules.B.Class("c1")], students.Select(s => Rules.B.Enroll("c1", s.SourceId)));
 
-    private async Task<Guid> NewDistrictAsync()
-    {
-        var districtId = Guid.NewGuid();
-        await using var db = _db.CreateDbContext();
-        db.Districts.Add(new District { Id = districtId, Name = "Links", CreatedAt = DateTimeOffset.UtcNow });
-        await db.SaveChangesAsync();
-        return districtId;
-    }
-
     private static async Task ApplyAsync(NpgsqlConnection connection, Guid districtId, Plan plan)
     {
         await using var tx = await connection.BeginTransactionAsync();
-        await PlanApplier.ApplyAsync(connection, districtId, Guid.CreateVersion7(), plan, DateTimeOffset.UtcNow, null, default);
+        var partitions = await PlanApplier.ApplyAsync(connection, districtId, Guid.CreateVersion7(), plan, DateTimeOffset.UtcNow, null, default);
+        await partitions.SwapInAsync(connection, default);
         await tx.CommitAsync();
     }
 }

@@ -17,6 +17,16 @@ internal static class SourceLinkIndexes
     }
 }
 
+internal static class DistrictPartitions
+{
+    /// <summary>
+    /// Issue 12: the link tables are partitioned by district (migration DistrictPartitionsForLinks; docs/architecture.md), so every
+    /// key and unique index leads with district_id, and EF's UPDATE and DELETE name the partition they touch.
+    /// </summary>
+    public static void PartitionedByDistrict<T>(this EntityTypeBuilder<T> b) where T : class, ILink =>
+        b.HasKey(nameof(ILink.DistrictId), nameof(ILink.Id));
+}
+
 internal sealed class DistrictConfiguration : IEntityTypeConfiguration<District>
 {
     public void Configure(EntityTypeBuilder<District> b) => b.Property(d => d.Name).HasMaxLength(200);
@@ -50,9 +60,9 @@ internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Members
     public void Configure(EntityTypeBuilder<Membership> b)
     {
         // No foreign keys on the link tables: the applier checks a run's references set-based (LinkReferences).
-        b.HasIndex(m => new { m.PersonId, m.SchoolId, m.Role }).IsUnique();
+        b.PartitionedByDistrict();
+        b.HasIndex(m => new { m.DistrictId, m.PersonId, m.SchoolId, m.Role }).IsUnique();
         b.HasIndex(m => new { m.DistrictId, m.SchoolId });
-        b.HasIndex(m => m.SchoolId);
     }
 }
 
@@ -61,9 +71,9 @@ internal sealed class GuardianLinkConfiguration : IEntityTypeConfiguration<Guard
     public void Configure(EntityTypeBuilder<GuardianLink> b)
     {
         // No foreign keys on the link tables: the applier checks a run's references set-based (LinkReferences).
-        b.HasIndex(g => new { g.GuardianId, g.StudentId }).IsUnique();
-        b.HasIndex(g => g.StudentId);
-        b.HasIndex(g => g.DistrictId);
+        b.PartitionedByDistrict();
+        b.HasIndex(g => new { g.DistrictId, g.GuardianId, g.StudentId }).IsUnique();
+        b.HasIndex(g => new { g.DistrictId, g.StudentId });
     }
 }
 
@@ -87,11 +97,11 @@ internal sealed class EnrollmentConfiguration : IEntityTypeConfiguration<Enrollm
         // cost PostgreSQL as much as writing the rows (docs/benchmarks.md). The applier checks a run's references
         // set-based and within the district (LinkReferences); the Api checks the person and class it links; and no
         // code deletes people, schools or classes, so a reference once checked stays valid.
-        b.HasIndex(e => new { e.ClassId, e.PersonId, e.Role }).IsUnique();
-        b.HasIndex(e => e.PersonId);
-        // A run loads its district's enrollments (RosterStateLoader), and GET enrollments pages through them by id:
-        // without this, every district's run reads every district's.
-        b.HasIndex(e => new { e.DistrictId, e.Id });
+        // A run loads its district's enrollments (RosterStateLoader), and GET enrollments pages through them by id: the
+        // primary key (district_id, id) serves both.
+        b.PartitionedByDistrict();
+        b.HasIndex(e => new { e.DistrictId, e.ClassId, e.PersonId, e.Role }).IsUnique();
+        b.HasIndex(e => new { e.DistrictId, e.PersonId });
     }
 }
 

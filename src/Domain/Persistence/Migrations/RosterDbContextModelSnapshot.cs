@@ -919,8 +919,11 @@ namespace RosterSync.Domain.Persistence.Migrations
 
             modelBuilder.Entity("RosterSync.Domain.Model.Enrollment", b =>
                 {
+                    b.Property<Guid>("DistrictId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("district_id");
+
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -931,10 +934,6 @@ namespace RosterSync.Domain.Persistence.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
-
-                    b.Property<Guid>("DistrictId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("district_id");
 
                     b.Property<DateTimeOffset?>("EndedAt")
                         .HasColumnType("timestamp with time zone")
@@ -958,36 +957,32 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("role");
 
-                    b.HasKey("Id")
+                    b.HasKey("DistrictId", "Id")
                         .HasName("pk_enrollments");
 
-                    b.HasIndex("PersonId")
-                        .HasDatabaseName("ix_enrollments_person_id");
+                    b.HasIndex("DistrictId", "PersonId")
+                        .HasDatabaseName("ix_enrollments_district_id_person_id");
 
-                    b.HasIndex("DistrictId", "Id")
-                        .HasDatabaseName("ix_enrollments_district_id_id");
-
-                    b.HasIndex("ClassId", "PersonId", "Role")
+                    b.HasIndex("DistrictId", "ClassId", "PersonId", "Role")
                         .IsUnique()
-                        .HasDatabaseName("ix_enrollments_class_id_person_id_role");
+                        .HasDatabaseName("ix_enrollments_district_id_class_id_person_id_role");
 
                     b.ToTable("enrollments");
                 });
 
             modelBuilder.Entity("RosterSync.Domain.Model.GuardianLink", b =>
                 {
+                    b.Property<Guid>("DistrictId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("district_id");
+
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
-
-                    b.Property<Guid>("DistrictId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("district_id");
 
                     b.Property<DateTimeOffset?>("EndedAt")
                         .HasColumnType("timestamp with time zone")
@@ -1014,18 +1009,15 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("student_id");
 
-                    b.HasKey("Id")
+                    b.HasKey("DistrictId", "Id")
                         .HasName("pk_guardian_links");
 
-                    b.HasIndex("DistrictId")
-                        .HasDatabaseName("ix_guardian_links_district_id");
+                    b.HasIndex("DistrictId", "StudentId")
+                        .HasDatabaseName("ix_guardian_links_district_id_student_id");
 
-                    b.HasIndex("StudentId")
-                        .HasDatabaseName("ix_guardian_links_student_id");
-
-                    b.HasIndex("GuardianId", "StudentId")
+                    b.HasIndex("DistrictId", "GuardianId", "StudentId")
                         .IsUnique()
-                        .HasDatabaseName("ix_guardian_links_guardian_id_student_id");
+                        .HasDatabaseName("ix_guardian_links_district_id_guardian_id_student_id");
 
                     b.ToTable("guardian_links");
                 });
@@ -1142,18 +1134,17 @@ namespace RosterSync.Domain.Persistence.Migrations
 
             modelBuilder.Entity("RosterSync.Domain.Model.Membership", b =>
                 {
+                    b.Property<Guid>("DistrictId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("district_id");
+
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
-
-                    b.Property<Guid>("DistrictId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("district_id");
 
                     b.Property<DateTimeOffset?>("EndedAt")
                         .HasColumnType("timestamp with time zone")
@@ -1181,18 +1172,15 @@ namespace RosterSync.Domain.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("school_id");
 
-                    b.HasKey("Id")
+                    b.HasKey("DistrictId", "Id")
                         .HasName("pk_memberships");
-
-                    b.HasIndex("SchoolId")
-                        .HasDatabaseName("ix_memberships_school_id");
 
                     b.HasIndex("DistrictId", "SchoolId")
                         .HasDatabaseName("ix_memberships_district_id_school_id");
 
-                    b.HasIndex("PersonId", "SchoolId", "Role")
+                    b.HasIndex("DistrictId", "PersonId", "SchoolId", "Role")
                         .IsUnique()
-                        .HasDatabaseName("ix_memberships_person_id_school_id_role");
+                        .HasDatabaseName("ix_memberships_district_id_person_id_school_id_role");
 
                     b.ToTable("memberships");
                 });
