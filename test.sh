@@ -23,7 +23,8 @@ for project in tests/*.Tests/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "test.sh: $name"
   log="$results/$name.log"
-  if ! dotnet test "$project" --no-build -nologo >"$log" 2>&1; then status=1; fi
+  code=0
+  dotnet test "$project" --no-build -nologo >"$log" 2>&1 || code=$?
   grep -E '^\s+(Failed|Skipped) ' "$log" || true
   summary=$(grep -E '(Passed|Failed)!  - Failed:' "$log" | tail -n 1 || true)
   if [[ -z $summary ]]; then
@@ -33,6 +34,10 @@ for project in tests/*.Tests/*.csproj; do
   echo "  $summary"
   count() { sed -E "s/.*$1: *([0-9]+).*/\1/" <<<"$summary"; }
   passed=$((passed + $(count Passed))); failed=$((failed + $(count Failed))); skipped=$((skipped + $(count Skipped)))
+  if [[ $code -ne 0 && $(count Failed) -eq 0 ]]; then
+    # A non-zero exit without a failed test (a crash in cleanup, an aborted run) must still fail CI, visibly.
+    echo "test.sh: $name exited with code $code; last lines:"; tail -n 30 "$log"; status=1
+  fi
 done
 
 # The fault suite (tests/Fault.Tests) writes its table of scenarios, stuck runs, lost records and recovery times.

@@ -161,7 +161,11 @@ public sealed class ExportRunner(
         lease.Finishing();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        if (!await RunStatusStore.FinishAsync(connection, run.Id, run.Owner, status, null, null,
+        // The run's counts say what it changed in the roster (each SIS id it linked is a person updated), so the
+        // export.run.* event (SPEC §9) tells a consumer whether the roster moved.
+        var linked = await db.RunChanges.CountAsync(c => c.RunId == run.Id, ct);
+        var runCounts = new RunCounts { People = new ActionCounts { Updated = linked } };
+        if (!await RunStatusStore.FinishAsync(connection, run.Id, run.Owner, status, JsonSerializer.Serialize(runCounts, JsonSerializerOptions.Web), null,
                 failed == 0 ? null : $"{failed} registration(s) failed; read each one's error in the run's items.", ct))
             return;
         await transaction.CommitAsync(ct);

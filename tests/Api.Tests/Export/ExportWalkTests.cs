@@ -132,6 +132,8 @@ public sealed class ExportWalkTests(ExportFixture fixture) : IClassFixture<Expor
         var exportEvents = (await (await district.Client.GetAsync($"{district.Path}/events?types=export.run.*&limit=10")).ReadAsync()).Items();
         Assert.Equal(["export.run.partially-succeeded", "export.run.succeeded", "export.run.succeeded"], exportEvents.Select(e => e.Str("type")));
         Assert.Equal([run.Id(), again.Id(), forced.Id()], exportEvents.Select(e => e.GetProperty("runId").GetGuid()));
+        // Its counts say what it changed in the roster: each SIS id linked is a person updated; a resend links nothing new.
+        Assert.Equal([3L, 0L, 0L], exportEvents.Select(e => e.GetProperty("run").GetProperty("counts").GetProperty("people").GetProperty("updated").GetInt64()));
 
         // An inbound sync afterwards (the SIS's own export, with its ids) matches the exported students: nobody is duplicated.
         await using (var db = Api.Db())
