@@ -133,8 +133,20 @@ new_vhost() {
 # waits for it, and records the run's figures in fig[<path>.<run>.*].
 declare -A fig
 declare -A run_label=([first]="first import" [same]="no-change re-sync" [change]="1 % change re-sync")
+# The Worker gives the last run's memory back gradually after it ends; resetting the peak before that would count the last run's
+# RSS as this one's. Waits (30 s at most) until the RSS stops falling.
+settle_rss() {
+  local rss previous=0 i
+  for i in $(seq 30); do
+    rss=$(awk '/VmRSS/ { print $2 }' "/proc/$worker/status")
+    if ((previous > 0 && previous - rss < 8192)); then return 0; fi
+    previous=$rss
+    sleep 1
+  done
+}
 measure() {
   local path=$1 name=$2 zip=$3 run status cpu0 lines0
+  settle_rss
   echo 5 >"/proc/$worker/clear_refs" # resets VmHWM to the current RSS: the peak is this run's
   cpu0=$(cpu_s)
   lines0=$(wc -l <"$worker_log")

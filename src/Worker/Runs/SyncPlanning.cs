@@ -68,6 +68,7 @@ public sealed class SyncPlanning(NpgsqlDataSource dataSource, IEnumerable<ISourc
         watch.Restart();
         // What FingerprintUpdates compares with: the stored fingerprints of the people planned (none without an index).
         var stored = loaded.Index?.People.Where(p => scope?.People.Contains(p.Id) ?? true).ToDictionary(p => p.Id, p => p.Fingerprint) ?? [];
+        var peakAfterScopeMb = RunMemory.PeakWorkingSetMb(); // the read's, index's and scope's peak, apart from the state load's
         var state = loaded.State ?? (await LoadStateAsync(run.DistrictId, scope?.People, ct, loaded.Index)).State!;
         var stateMs = loaded.Ms + watch.ElapsedMilliseconds;
         SharedStrings.End();
@@ -89,13 +90,13 @@ public sealed class SyncPlanning(NpgsqlDataSource dataSource, IEnumerable<ISourc
         logger.LogInformation(
             "Run {RunId} timings: read {ReadMs} ms ({People} people, {Classes} classes, {Enrollments} enrollments, {SourceIssues} issues); "
             + "{Path} ({FullBecause}; fingerprints {PrintsMs} ms, scope {ScopeMs} ms, {ScopePeople} people rows planned, {ScopeRecords} records loaded); "
-            + "state {StateMs} ms ({StatePeople} people, {StateLinks} links; waited {WaitedMs} ms after the read; peak working set {ReadPeakMb} MB); "
+            + "state {StateMs} ms ({StatePeople} people, {StateLinks} links; waited {WaitedMs} ms after the read; peak working set {ScopePeakMb} MB before, {ReadPeakMb} MB after); "
             + "gc {GcMs} ms ({LiveMb} MB live); "
             + "plan {PlanMs} ms ({Changes} changes, {Issues} issues); managed heap {HeapMb} MB, peak working set {PeakMb} MB",
             run.Id, readMs, snapshot.People.Count, snapshot.Classes.Count, snapshot.Enrollments.Count, snapshot.Issues.Count,
             scope is null ? "full plan" : "fingerprinted re-sync", fullBecause ?? "rows unchanged since the last run are left out", printsMs, scopeMs - printsMs,
             planned.People.Count, state.People.Count,
-            stateMs, state.People.Count, state.Memberships.Count + state.Enrollments.Count + state.GuardianLinks.Count, waitedMs, peakBeforeGcMb,
+            stateMs, state.People.Count, state.Memberships.Count + state.Enrollments.Count + state.GuardianLinks.Count, waitedMs, peakAfterScopeMb, peakBeforeGcMb,
             gcMs, liveMb,
             watch.ElapsedMilliseconds, plan.Changes.Count, plan.Issues.Count, GC.GetTotalMemory(false) >> 20, RunMemory.PeakWorkingSetMb());
         return new PlannedRun(plan, updates, basis);
