@@ -7,6 +7,24 @@ using ToolkitStringPool = CommunityToolkit.HighPerformance.Buffers.StringPool;
 // The read phase's three hand-written parts against the maintained libraries the scale issue names, on the CSV files of a
 // generated district (bench/data/<size>-seed<seed>/base). Usage: RosterSync.Bench.ReadLibraries <folder with the CSV files>.
 // Each figure is the best of five passes over data already in memory, so disk and inflate are not in it.
+// With --zip <bundle.zip> [passes] it times the whole read phase instead (OneRosterZipReader, as a run reads an upload).
+if (args is ["--zip", var zipPath, ..])
+{
+    var zipPasses = args.Length > 2 ? int.Parse(args[2]) : 3;
+    for (var pass = 1; pass <= zipPasses; pass++)
+    {
+        GC.Collect();
+        var (gen0, gen2, allocated) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
+        var watch = Stopwatch.StartNew();
+        using var zipFile = File.OpenRead(zipPath);
+        SharedStrings.Begin(); // as a run reads: one pool shared with the state load
+        var read = OneRosterZipReader.Read(zipFile, null, CancellationToken.None);
+        SharedStrings.End();
+        Console.WriteLine($"read {zipPath}, pass {pass}: {watch.ElapsedMilliseconds} ms; {read.People.Count} people, {read.Enrollments.Count} enrollments, "
+            + $"{read.Issues.Count} issues; allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MB, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}");
+    }
+    return;
+}
 var folder = args.Length > 0 ? args[0] : "bench/data/M-seed42/base";
 const int Passes = 5;
 
