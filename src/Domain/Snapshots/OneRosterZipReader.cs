@@ -102,7 +102,14 @@ public static class OneRosterZipReader
             }
         }
 
-        public string? Unique(int column) => shared ? pool.Get(csv.Trimmed(column)) : csv.Value(column);
+        /// <summary>A value of this row alone (an identifier, a phone number): not pooled, since no other row shares it.</summary>
+        public string? Unique(int column) => csv.Value(column);
+
+        /// <summary>
+        /// A person's email: pooled when the run shares one pool with the state load, whose people index holds the district's
+        /// emails too (one copy instead of two); otherwise a value of this row alone.
+        /// </summary>
+        public string? Email(int column) => shared ? pool.Get(csv.Trimmed(column)) : csv.Value(column);
 
         public bool Is(int column, string value) => csv.Trimmed(column).Equals(value, StringComparison.OrdinalIgnoreCase);
 
@@ -711,7 +718,7 @@ public static class OneRosterZipReader
                 }
 
                 _s.People.Add(new SourcePerson(
-                    r.Id, r.Unique(email), r[given], r[family], r[middle], RoleList(mapped), grade, null,
+                    r.Id, r.Email(email), r[given], r[family], r[middle], RoleList(mapped), grade, null,
                     r.Unique(sms), r.Unique(phone), r.Unique(identifier), schools, r.At)
                 {
                     PrimarySchoolSourceId = primary is not null && schools.Contains(primary) ? primary : schools.FirstOrDefault(),
