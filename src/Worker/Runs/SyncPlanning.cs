@@ -90,7 +90,7 @@ public sealed class SyncPlanning(NpgsqlDataSource dataSource, IEnumerable<ISourc
         logger.LogInformation(
             "Run {RunId} timings: read {ReadMs} ms ({People} people, {Classes} classes, {Enrollments} enrollments, {SourceIssues} issues); "
             + "{Path} ({FullBecause}; fingerprints {PrintsMs} ms, scope {ScopeMs} ms, {ScopePeople} people rows planned, {ScopeRecords} records loaded); "
-            + "state {StateMs} ms ({StatePeople} people, {StateLinks} links; waited {WaitedMs} ms after the read; peak working set {ScopePeakMb} MB before, {ReadPeakMb} MB after); "
+            + "state {StateMs} ms ({StatePeople} people, {StateLinks} links; waited {WaitedMs} ms after the read; peak working set {ScopePeakMb} MB before, {StatePeakMb} MB after); "
             + "gc {GcMs} ms ({LiveMb} MB live); "
             + "plan {PlanMs} ms ({Changes} changes, {Issues} issues); managed heap {HeapMb} MB, peak working set {PeakMb} MB",
             run.Id, readMs, snapshot.People.Count, snapshot.Classes.Count, snapshot.Enrollments.Count, snapshot.Issues.Count,
