@@ -9,6 +9,14 @@ namespace RosterSync.Worker.Tests;
 /// </summary>
 public class WorkerFixture : WorkerHost
 {
+    static WorkerFixture()
+    {
+        // The Worker runs in the test process: on two cores its CPU-bound read and state load hold both of the pool's
+        // minimum threads, and the 50 ms progress timer waits for the pool to grow (about half a second) before it writes.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
+    }
+
     protected override IEnumerable<KeyValuePair<string, string?>> HostSettings =>
         [new("Dispatcher:Interval", "00:00:00.500"), new("Dispatcher:StaleAfter", "00:00:02"), new("Runs:ProgressInterval", "00:00:00.050")];
 
