@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Npgsql;
 using RosterSync.Domain.Model;
@@ -42,10 +43,13 @@ public sealed class RunOutcomes(NpgsqlDataSource dataSource, TimeProvider clock,
         }
         var plan = planned.Plan;
         var written = new ApplyProgress(progress);
+        var watch = Stopwatch.StartNew();
         var partitions = await PlanApplier.ApplyAsync(connection, run.DistrictId, run.Id, plan, clock.GetUtcNow(), written, ct);
+        var recordsMs = watch.ElapsedMilliseconds;
         if (planned.Fingerprints is { } fingerprints)
             await FingerprintStore.WriteAsync(connection, run.DistrictId, run.Id, fingerprints, planned.Basis, ct);
         await ReplacePlanAsync(connection, run, plan, written, ct);
+        var journalMs = watch.ElapsedMilliseconds - recordsMs;
         if (!await FinishAsync(connection, run, RunStatus.Succeeded, plan, null, ct))
         {
             await tx.RollbackAsync(ct);
@@ -56,8 +60,12 @@ public sealed class RunOutcomes(NpgsqlDataSource dataSource, TimeProvider clock,
         if (partitions.Count > 0)
             logger.LogInformation("Run {RunId}: {Swapped} of {Built} bulk-built link partitions swapped in",
                 run.Id, await partitions.SwapInAsync(connection, ct), partitions.Count);
+        var swapMs = watch.ElapsedMilliseconds - recordsMs - journalMs;
         await tx.CommitAsync(ct);
         logger.LogInformation("Run {RunId} applied {Changes} changes with {Issues} issues", run.Id, plan.Changes.Count, plan.Issues.Count);
+        logger.LogInformation(
+            "Run {RunId} apply timings: records {RecordsMs} ms, fingerprints and journal {JournalMs} ms, link partitions swapped in {SwapMs} ms, commit {CommitMs} ms",
+            run.Id, recordsMs, journalMs, swapMs, watch.ElapsedMilliseconds - recordsMs - journalMs - swapMs);
         return written.Written;
     }
 
