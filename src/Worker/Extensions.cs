@@ -34,6 +34,9 @@ public static class Extensions
         builder.Services.AddScoped<SyncPlanning>();
         builder.Services.AddScoped<RunOutcomes>();
         builder.Services.AddScoped<SyncRunner>();
+        // Registered after the bus, so it stops first: its runs hand themselves back to the queue before the bus goes.
+        builder.Services.AddSingleton<RunSlots>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunSlots>());
         builder.Services.AddScoped<ISourceReader, UploadReader>();
         builder.AddSources();
         builder.AddExport();

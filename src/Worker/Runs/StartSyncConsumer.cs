@@ -1,21 +1,35 @@
 using MassTransit;
 using RosterSync.Contracts;
-using RosterSync.Domain.Export;
-using RosterSync.Worker.Export;
+using RosterSync.Domain.Model;
 
 namespace RosterSync.Worker.Runs;
 
 /// <summary>
-/// Thin by design: the atomic claim makes a redelivered or duplicate message do nothing. Export runs share the run row and
-/// its lease, so they arrive here too.
+/// Thin by design: the atomic claim makes a redelivered or duplicate message do nothing, and a claimed run executes in the
+/// Worker's <see cref="RunSlots"/>, so the message is acknowledged at once however long the run takes. Export runs share the
+/// run row and its lease, so they arrive here too.
 /// </summary>
-public sealed class StartSyncConsumer(RunClaimer claimer, SyncRunner runner, ExportRunner exporter) : IConsumer<StartSync>
+public sealed class StartSyncConsumer(RunClaimer claimer, RunSlots slots, ILogger<StartSyncConsumer> logger) : IConsumer<StartSync>
 {
     public async Task Consume(ConsumeContext<StartSync> context)
     {
-        if (await claimer.TryClaimAsync(context.Message.RunId, context.CancellationToken) is not { } run) return;
-        if (run.SourceKind == ExportRunStatuses.SourceKind) await exporter.RunAsync(run, context.CancellationToken);
-        else await runner.RunAsync(run, context.CancellationToken);
+        if (!slots.TryReserve())
+        {
+            logger.LogDebug("Run {RunId} left queued: this Worker's run slots are full; the dispatcher publishes it again", context.Message.RunId);
+            return;
+        }
+        ClaimedRun? run;
+        try
+        {
+            run = await claimer.TryClaimAsync(context.Message.RunId, context.CancellationToken);
+        }
+        catch
+        {
+            slots.Release();
+            throw;
+        }
+        if (run is null) slots.Release();
+        else slots.Start(run);
     }
 }
 
@@ -25,9 +39,9 @@ public sealed class StartSyncConsumerDefinition : ConsumerDefinition<StartSyncCo
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<StartSyncConsumer> consumerConfigurator,
         IRegistrationContext context)
     {
-        // A run is long and memory-hungry; a Worker replica runs a few at most. Failures are recorded on
+        // A message is only a claim: the run executes in RunSlots, which bounds a Worker's runs. Failures are recorded on
         // the run itself, so a broker-level retry would only repeat them.
-        endpointConfigurator.PrefetchCount = 2;
-        endpointConfigurator.ConcurrentMessageLimit = 2;
+        endpointConfigurator.PrefetchCount = RunSlots.Capacity;
+        endpointConfigurator.ConcurrentMessageLimit = RunSlots.Capacity;
     }
 }
