@@ -60,6 +60,29 @@ public sealed class IdempotencyTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task A_key_left_in_progress_by_an_abandoned_request_is_free_again_after_five_minutes()
+    {
+        // What a request leaves when PostgreSQL goes away between reserving the key and recording its outcome.
+        var district = await api.NewDistrictAsync();
+        var scope = district.Id.ToString();
+        await using var db = api.Db();
+        await db.Database.ExecuteSqlAsync(
+            $"INSERT INTO idempotency_records (scope, key, request_hash, created_at) VALUES ({scope}, 'key-abandoned', 'x', now())");
+        await BackdateAsync(district.Id, "key-abandoned", TimeSpan.FromMinutes(6));
+
+        var retried = await district.Client.SendAsync(Post(district.Path + "/schools", new { name = "A" }, "key-abandoned"));
+
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+        // The same request, reserved a minute ago and not finished: still in progress.
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO idempotency_records (scope, key, request_hash, created_at)
+            SELECT scope, 'key-busy', request_hash, now() - interval '1 minute' FROM idempotency_records WHERE scope = {scope} AND key = 'key-abandoned'
+            """);
+        await Problem.AssertAsync(await district.Client.SendAsync(Post(district.Path + "/schools", new { name = "A" }, "key-busy")),
+            HttpStatusCode.Conflict, "idempotency-in-progress");
+    }
+
+    [Fact]
     public async Task The_purge_deletes_expired_keys_and_keeps_the_others()
     {
         var district = await api.NewDistrictAsync();

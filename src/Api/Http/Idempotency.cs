@@ -43,14 +43,16 @@ public static class Idempotency
         var scope = http.GetRouteValue("districtId") as string ?? "operator";
         var hash = await RequestHashAsync(http.Request, ct);
 
-        // Reserves the key; a record past its retention is taken over as if the key were new.
+        // Reserves the key; a record past its retention, or a reservation its request abandoned, is taken over as if the key were new.
         var now = DateTimeOffset.UtcNow;
-        var expired = now - http.RequestServices.GetRequiredService<IOptions<IdempotencyOptions>>().Value.Retention;
+        var options = http.RequestServices.GetRequiredService<IOptions<IdempotencyOptions>>().Value;
+        var (expired, abandoned) = (now - options.Retention, now - options.InProgressTimeout);
         var reserved = await db.Database.ExecuteSqlAsync($"""
             INSERT INTO idempotency_records (scope, key, request_hash, created_at) VALUES ({scope}, {key}, {hash}, {now})
             ON CONFLICT (scope, key) DO UPDATE
                 SET request_hash = excluded.request_hash, created_at = excluded.created_at, status_code = NULL, location = NULL, response_body = NULL
                 WHERE idempotency_records.created_at < {expired}
+                   OR (idempotency_records.status_code IS NULL AND idempotency_records.created_at < {abandoned})
             """, ct);
         var records = db.IdempotencyRecords.Where(r => r.Scope == scope && r.Key == key);
         if (reserved == 0)

@@ -12,6 +12,13 @@ public sealed class IdempotencyOptions
     /// <summary>A repeat within this time replays the first answer; after it the key is free again (24 h, as payment APIs keep them).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// A key still "in progress" after this long is free again: its request ended without recording its outcome (PostgreSQL
+    /// went away before the failed attempt could release the key). The body is read and hashed before the key is reserved,
+    /// so only the handler's own work falls in this time, which takes seconds.
+    /// </summary>
+    public TimeSpan InProgressTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often each Api replica deletes expired keys; replicas doing it at once is harmless.</summary>
     public TimeSpan PurgeEvery { get; set; } = TimeSpan.FromHours(1);
 }
