@@ -145,6 +145,31 @@ public class SftpSourceTests(SourceWorkerFixture worker, SshdServer sshd) : ICla
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Contains("host key mismatch", run.Error);
         Assert.Contains(sshd.Fingerprint, run.Error);
+        // Retrying cannot fix a key that does not match: a scheduled run is not tried again for it.
+        Assert.False(run.Retryable);
+        Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district));
+    }
+
+    [Fact]
+    public async Task R22_a_connection_reset_by_the_network_fails_the_run_as_retryable()
+    {
+        // The SFTP server behind a proxy that resets the connection as soon as it is open, and every one after it.
+        await using var proxy = new RosterSync.TestSupport.TcpFaultProxy("127.0.0.1", sshd.Port);
+        var (district, outbox) = await DistrictAsync(adjust: s => s with { Source = s.Source! with { Port = proxy.Port } });
+        SshdServer.Put(outbox, "roster.zip", WorkerFixture.DemoBundle(), Monday);
+        var cut = Task.Run(async () =>
+        {
+            while (proxy.OpenConnections == 0) await Task.Delay(1);
+            await proxy.CutAsync();
+        });
+
+        var run = await worker.SyncAsync(district, SourceKinds.OneRosterSftp);
+        await cut;
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("SFTP", run.Error);
+        // A network failure may pass: a scheduled run is tried again (5, 15, 45 min), unlike a refused key or login.
+        Assert.True(run.Retryable, run.Error);
         Assert.Equal(0, await worker.ScalarAsync("SELECT count(*) FROM people WHERE district_id = $1", district));
     }
 
