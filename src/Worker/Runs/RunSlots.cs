@@ -32,7 +32,13 @@ public sealed class RunSlots(IServiceScopeFactory scopes, ILogger<RunSlots> logg
     public void Release() => _free.Release();
 
     /// <summary>Executes a claimed run in the slot reserved for it; the slot is given back when the run ends.</summary>
-    public void Start(ClaimedRun run) => _running[run.Id] = Task.Run(() => ExecuteAsync(run));
+    public void Start(ClaimedRun run)
+    {
+        // Registered before it starts: a run that ends at once must find itself here to remove.
+        var execution = new Task<Task>(() => ExecuteAsync(run));
+        _running[run.Id] = execution.Unwrap();
+        execution.Start(TaskScheduler.Default);
+    }
 
     private async Task ExecuteAsync(ClaimedRun run)
     {
